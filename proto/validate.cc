@@ -1,0 +1,314 @@
+#include "proto/validate.h"
+
+#include <cmath>
+#include <initializer_list>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace ridge {
+namespace {
+
+// Accumulates violations; each names the path, the value and the rule.
+class Checker {
+ public:
+  void Fail(absl::string_view path, absl::string_view message) {
+    errors_.push_back(absl::StrCat(path, ": ", message));
+  }
+  void InRange(absl::string_view path, int64_t v, int64_t lo, int64_t hi) {
+    if (v < lo || v > hi) Fail(path, absl::StrCat(v, " must be in [", lo, ", ", hi, "]"));
+  }
+  void InRangeReal(absl::string_view path, double v, double lo, double hi) {
+    if (!(v >= lo && v <= hi)) Fail(path, absl::StrCat(v, " must be in [", lo, ", ", hi, "]"));
+  }
+  void OneOf(absl::string_view path, int64_t v, std::initializer_list<int64_t> allowed) {
+    for (int64_t a : allowed) if (v == a) return;
+    Fail(path, absl::StrCat(v, " is not one of {", absl::StrJoin(allowed, ", "), "}"));
+  }
+  void Positive(absl::string_view path, double v) {
+    if (!(v > 0) || !std::isfinite(v)) Fail(path, absl::StrCat(v, " must be > 0"));
+  }
+  void NonNegative(absl::string_view path, double v) {
+    if (!(v >= 0) || !std::isfinite(v)) Fail(path, absl::StrCat(v, " must be >= 0"));
+  }
+  void Fraction(absl::string_view path, double v, bool allow_one = true) {
+    bool ok = v >= 0 && (allow_one ? v <= 1 : v < 1);
+    if (!ok) Fail(path, absl::StrCat(v, allow_one ? " must be in [0, 1]" : " must be in [0, 1)"));
+  }
+  void Merge(const absl::Status& status) {
+    if (!status.ok()) errors_.push_back(std::string(status.message()));
+  }
+  absl::Status Finish() const {
+    if (errors_.empty()) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrJoin(errors_, "; "));
+  }
+
+ private:
+  std::vector<std::string> errors_;
+};
+
+std::string At(absl::string_view path, absl::string_view field) {
+  return absl::StrCat(path, ".", field);
+}
+std::string At(absl::string_view path, absl::string_view field, int index) {
+  return absl::StrCat(path, ".", field, "[", index, "]");
+}
+
+constexpr std::initializer_list<int64_t> kDwKernels = {0, 3, 5, 7};
+constexpr std::initializer_list<int64_t> kConvKernels = {1, 3, 5, 7};
+constexpr std::initializer_list<int64_t> kStrides = {1, 2};
+constexpr double kMaxExpansion = 16;
+
+void CheckActivation(Checker& c, absl::string_view path, Activation a) {
+  if (a == ACTIVATION_UNSPECIFIED || !Activation_IsValid(a)) {
+    c.Fail(path, absl::StrCat(a, " must be one of {RELU, RELU6, HARD_SWISH, GELU}"));
+  }
+}
+
+void CheckBlock(Checker& c, const Block& block, absl::string_view path) {
+  switch (block.kind_case()) {
+    case Block::kConv: {
+      std::string p = At(path, "conv");
+      c.OneOf(At(p, "kernel"), block.conv().kernel(), kConvKernels);
+      c.OneOf(At(p, "stride"), block.conv().stride(), kStrides);
+      c.InRange(At(p, "filters"), block.conv().filters(), 1, kMaxChannels);
+      break;
+    }
+    case Block::kFusedIb: {
+      std::string p = At(path, "fused_ib");
+      c.OneOf(At(p, "kernel"), block.fused_ib().kernel(), kConvKernels);
+      c.OneOf(At(p, "stride"), block.fused_ib().stride(), kStrides);
+      c.InRange(At(p, "filters"), block.fused_ib().filters(), 1, kMaxChannels);
+      c.InRangeReal(At(p, "expansion"), double{block.fused_ib().expansion()}, 1.0, kMaxExpansion);
+      break;
+    }
+    case Block::kUib: {
+      const UIBBlock& u = block.uib();
+      std::string p = At(path, "uib");
+      c.OneOf(At(p, "start_dw_kernel"), u.start_dw_kernel(), kDwKernels);
+      c.OneOf(At(p, "mid_dw_kernel"), u.mid_dw_kernel(), kDwKernels);
+      c.OneOf(At(p, "stride"), u.stride(), kStrides);
+      if (u.stride() == 2 && u.start_dw_kernel() == 0 && u.mid_dw_kernel() == 0) {
+        c.Fail(At(p, "stride"),
+               "2 needs a depthwise conv to carry it (start_dw_kernel or mid_dw_kernel must be nonzero)");
+      }
+      c.InRange(At(p, "filters"), u.filters(), 1, kMaxChannels);
+      c.InRangeReal(At(p, "expansion"), double{u.expansion()}, 1.0, kMaxExpansion);
+      break;
+    }
+    case Block::kMqa: {
+      std::string p = At(path, "mqa");
+      c.InRange(At(p, "heads"), block.mqa().heads(), 1, 64);
+      c.InRange(At(p, "key_dim"), block.mqa().key_dim(), 1, 1024);
+      c.OneOf(At(p, "kv_stride"), block.mqa().kv_stride(), kStrides);
+      break;
+    }
+    case Block::kGlobalPool:
+    case Block::kClassifier:
+      break;
+    case Block::KIND_NOT_SET:
+      c.Fail(path, "no block kind is set (one of conv, fused_ib, uib, mqa, global_pool, classifier)");
+      break;
+  }
+}
+
+void CheckBlocks(Checker& c, const google::protobuf::RepeatedPtrField<Block>& blocks,
+                 absl::string_view path, absl::string_view field, int min_count) {
+  c.InRange(absl::StrCat(path, ".", field, " count"), blocks.size(), min_count, kMaxBlocks);
+  if (blocks.size() > kMaxBlocks) return;  // Do not emit thousands of messages.
+  for (int i = 0; i < blocks.size(); ++i) CheckBlock(c, blocks[i], At(path, field, i));
+}
+
+// Repeated choice lists: non-empty when required, each value allowed, no duplicates.
+template <typename T, typename CheckOne>
+void CheckChoices(Checker& c, const google::protobuf::RepeatedField<T>& choices,
+                  absl::string_view path, bool required, CheckOne check_one) {
+  if (required && choices.empty()) c.Fail(path, "needs at least one choice");
+  std::set<T> seen;
+  for (int i = 0; i < choices.size(); ++i) {
+    std::string p = absl::StrCat(path, "[", i, "]");
+    check_one(p, choices[i]);
+    if (!seen.insert(choices[i]).second) c.Fail(p, absl::StrCat(choices[i], " is a duplicate choice"));
+  }
+}
+
+void CheckSlot(Checker& c, const SlotSpec& slot, absl::string_view path) {
+  bool has_uib = false, has_fused = false, has_mqa = false;
+  if (slot.kind().empty()) c.Fail(At(path, "kind"), "needs at least one choice");
+  for (int i = 0; i < slot.kind_size(); ++i) {
+    int k = slot.kind(i);
+    if (k == UIB) has_uib = true;
+    else if (k == FUSED_IB) has_fused = true;
+    else if (k == MQA) has_mqa = true;
+    else c.Fail(At(path, "kind", i), absl::StrCat(k, " must be one of {UIB, FUSED_IB, MQA}"));
+  }
+  auto dw = [&](const std::string& p, int32_t v) { c.OneOf(p, v, kDwKernels); };
+  CheckChoices(c, slot.start_dw_kernel(), At(path, "start_dw_kernel"), has_uib, dw);
+  CheckChoices(c, slot.mid_dw_kernel(), At(path, "mid_dw_kernel"), has_uib || has_fused, dw);
+  CheckChoices(c, slot.expansion(), At(path, "expansion"), has_uib || has_fused,
+               [&](const std::string& p, float v) { c.InRangeReal(p, double{v}, 1.0, kMaxExpansion); });
+  c.OneOf(At(path, "stride"), slot.stride(), kStrides);
+  if (slot.optional() && slot.stride() != 1) {
+    c.Fail(At(path, "optional"), "true needs stride 1 (a skipped slot is the identity)");
+  }
+  if (slot.stride() == 2 && has_uib) {
+    for (int i = 0; i < slot.start_dw_kernel_size(); ++i) {
+      for (int j = 0; j < slot.mid_dw_kernel_size(); ++j) {
+        if (slot.start_dw_kernel(i) == 0 && slot.mid_dw_kernel(j) == 0) {
+          c.Fail(At(path, "stride"), "2 needs every UIB choice to have a depthwise conv, but start 0 with mid 0 is a choice");
+          i = slot.start_dw_kernel_size();
+          break;
+        }
+      }
+    }
+  }
+  if (slot.stride() == 2 && has_mqa) c.Fail(At(path, "stride"), "2 is not allowed for an MQA slot");
+  CheckChoices(c, slot.heads(), At(path, "heads"), has_mqa,
+               [&](const std::string& p, int32_t v) { c.InRange(p, int64_t{v}, 1, 64); });
+  CheckChoices(c, slot.key_dim(), At(path, "key_dim"), has_mqa,
+               [&](const std::string& p, int32_t v) { c.InRange(p, int64_t{v}, 1, 1024); });
+  CheckChoices(c, slot.kv_stride(), At(path, "kv_stride"), has_mqa,
+               [&](const std::string& p, int32_t v) { c.OneOf(p, v, kStrides); });
+}
+
+}  // namespace
+
+absl::Status ValidateShape(const Shape& shape, absl::string_view path) {
+  Checker c;
+  c.InRange(At(path, "height"), shape.height(), 1, kMaxSpatial);
+  c.InRange(At(path, "width"), shape.width(), 1, kMaxSpatial);
+  c.InRange(At(path, "channels"), shape.channels(), 1, kMaxChannels);
+  return c.Finish();
+}
+
+absl::Status ValidateArchitecture(const Architecture& arch, absl::string_view path) {
+  Checker c;
+  c.Merge(ValidateShape(arch.input(), At(path, "input")));
+  c.InRange(At(path, "num_classes"), arch.num_classes(), 1, kMaxClasses);
+  CheckActivation(c, At(path, "activation"), arch.activation());
+  CheckBlocks(c, arch.blocks(), path, "blocks", 1);
+  return c.Finish();
+}
+
+absl::Status ValidateHardwareProfile(const HardwareProfile& profile, absl::string_view path) {
+  Checker c;
+  const std::string& name = profile.name();
+  bool name_ok = !name.empty() && name.size() <= 64;
+  for (char ch : name) name_ok &= (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_';
+  if (!name_ok) c.Fail(At(path, "name"), absl::StrCat("'", name, "' must match [a-z0-9_]{1,64}"));
+  c.Positive(At(path, "peak_macs_per_sec"), profile.peak_macs_per_sec());
+  c.Positive(At(path, "peak_bytes_per_sec"), profile.peak_bytes_per_sec());
+  c.OneOf(At(path, "bytes_per_element"), profile.bytes_per_element(), {1, 2, 4});
+  c.NonNegative(At(path, "per_layer_overhead_sec"), profile.per_layer_overhead_sec());
+  std::set<int> classes;
+  for (int i = 0; i < profile.ceilings_size(); ++i) {
+    const OpClassCeiling& ceiling = profile.ceilings(i);
+    std::string p = At(path, "ceilings", i);
+    if (ceiling.op_class() == OP_CLASS_UNSPECIFIED) c.Fail(At(p, "op_class"), "must be set");
+    if (!classes.insert(ceiling.op_class()).second) {
+      c.Fail(At(p, "op_class"), absl::StrCat(OpClass_Name(ceiling.op_class()), " has a ceiling already"));
+    }
+    double e = ceiling.efficiency();
+    if (!(e > 0 && e <= 1)) c.Fail(At(p, "efficiency"), absl::StrCat(e, " must be in (0, 1]"));
+  }
+  return c.Finish();
+}
+
+absl::Status ValidateSearchSpace(const SearchSpace& space, absl::string_view path) {
+  Checker c;
+  c.Merge(ValidateShape(space.input(), At(path, "input")));
+  c.InRange(At(path, "num_classes"), space.num_classes(), 1, kMaxClasses);
+  CheckActivation(c, At(path, "activation"), space.activation());
+  CheckBlocks(c, space.stem(), path, "stem", 0);
+  CheckBlocks(c, space.head(), path, "head", 2);
+  c.InRange(At(path, "stages count"), space.stages_size(), 1, 64);
+  for (int s = 0; s < space.stages_size() && s < 64; ++s) {
+    const StageSpec& stage = space.stages(s);
+    std::string sp = At(path, "stages", s);
+    CheckChoices(c, stage.filters(), At(sp, "filters"), true,
+                 [&](const std::string& p, int32_t v) { c.InRange(p, int64_t{v}, 1, kMaxChannels); });
+    c.InRange(At(sp, "slots count"), stage.slots_size(), 1, kMaxBlocks);
+    for (int i = 0; i < stage.slots_size() && i < kMaxBlocks; ++i) {
+      CheckSlot(c, stage.slots(i), At(sp, "slots", i));
+    }
+  }
+  for (int i = 0; i < space.references_size(); ++i) {
+    c.Merge(ValidateArchitecture(space.references(i), At(path, "references", i)));
+  }
+  return c.Finish();
+}
+
+absl::Status ValidateCampaignSpec(const CampaignSpec& spec, absl::string_view path) {
+  Checker c;
+  if (spec.has_space() == spec.has_coarse_space()) {
+    c.Fail(path, "exactly one of space and coarse_space must be set");
+  }
+  if (spec.has_space()) c.Merge(ValidateSearchSpace(spec.space(), At(path, "space")));
+  if (spec.has_coarse_space()) c.Merge(ValidateSearchSpace(spec.coarse_space(), At(path, "coarse_space")));
+  auto dw = [&](const std::string& p, int32_t v) { c.OneOf(p, v, kDwKernels); };
+  CheckChoices(c, spec.fine().start_dw_kernel(), At(path, "fine.start_dw_kernel"), false, dw);
+  CheckChoices(c, spec.fine().mid_dw_kernel(), At(path, "fine.mid_dw_kernel"), false, dw);
+  CheckChoices(c, spec.fine().expansion(), At(path, "fine.expansion"), false,
+               [&](const std::string& p, float v) { c.InRangeReal(p, double{v}, 1.0, kMaxExpansion); });
+
+  const DatasetSpec& data = spec.dataset();
+  if (!data.name().empty() && data.name() != "fashion_mnist") {
+    c.Fail(At(path, "dataset.name"), absl::StrCat("'", data.name(), "' is not one of {fashion_mnist}"));
+  }
+  c.InRange(At(path, "dataset.train_images"), data.train_images(), 0, 60000);
+  c.InRange(At(path, "dataset.valid_images"), data.valid_images(), 0, 60000);
+  if (int64_t{data.train_images()} + data.valid_images() > 60000) {
+    c.Fail(At(path, "dataset"), absl::StrCat("train_images + valid_images = ",
+                                             int64_t{data.train_images()} + data.valid_images(),
+                                             " must be <= 60000"));
+  }
+
+  const TrainingSpec& t = spec.training();
+  std::string tp = At(path, "training");
+  c.InRange(At(tp, "coarse_steps"), t.coarse_steps(), 0, 10000000);
+  c.InRange(At(tp, "fine_steps"), t.fine_steps(), 0, 10000000);
+  c.InRange(At(tp, "batch_size"), t.batch_size(), 0, 4096);
+  c.NonNegative(At(tp, "learning_rate"), t.learning_rate());
+  c.NonNegative(At(tp, "weight_decay"), t.weight_decay());
+  c.NonNegative(At(tp, "policy_learning_rate"), t.policy_learning_rate());
+  c.Fraction(At(tp, "warmup_fraction"), t.warmup_fraction());
+  c.Fraction(At(tp, "label_smoothing"), t.label_smoothing(), /*allow_one=*/false);
+  c.Fraction(At(tp, "baseline_momentum"), t.baseline_momentum(), /*allow_one=*/false);
+  c.Fraction(At(tp, "policy_delay_fraction"), t.policy_delay_fraction());
+  c.Fraction(At(tp, "op_warmup_fraction"), t.op_warmup_fraction());
+  c.Fraction(At(tp, "filter_warmup_fraction"), t.filter_warmup_fraction());
+  c.InRange(At(tp, "threads"), t.threads(), 0, 1024);
+  if (!Optimizer_IsValid(t.optimizer())) c.Fail(At(tp, "optimizer"), absl::StrCat(t.optimizer(), " is not a known optimizer"));
+
+  c.InRange(At(path, "targets count"), spec.targets_size(), 1, 64);
+  std::set<std::string> keys;
+  for (int i = 0; i < spec.targets_size(); ++i) {
+    const Target& target = spec.targets(i);
+    std::string p = At(path, "targets", i);
+    if (target.hardware().empty() && target.device_key().empty()) {
+      c.Fail(p, "needs hardware or device_key");
+    }
+    if (!keys.insert(absl::StrCat(target.hardware(), "/", target.device_key())).second) {
+      c.Fail(p, absl::StrCat("hardware '", target.hardware(), "' with device_key '",
+                             target.device_key(), "' appears twice"));
+    }
+    if (target.budget_ms().empty()) c.Fail(At(p, "budget_ms"), "needs at least one budget");
+    c.InRange(At(p, "budget_ms count"), target.budget_ms_size(), 0, 64);
+    for (int j = 0; j < target.budget_ms_size(); ++j) c.Positive(At(p, "budget_ms", j), target.budget_ms(j));
+    if (!RewardType_IsValid(target.reward())) c.Fail(At(p, "reward"), absl::StrCat(target.reward(), " is not a known reward"));
+    if (!std::isfinite(target.beta())) c.Fail(At(p, "beta"), absl::StrCat(target.beta(), " must be finite"));
+  }
+  if (spec.has_deployment()) {
+    c.Merge(ValidateShape(spec.deployment().input(), At(path, "deployment.input")));
+    c.InRange(At(path, "deployment.num_classes"), spec.deployment().num_classes(), 1, kMaxClasses);
+  }
+  c.InRange(At(path, "checkpoint_every_steps"), spec.checkpoint_every_steps(), 0, 10000000);
+  c.InRange(At(path, "retrain_epochs"), spec.retrain_epochs(), 0, 1000);
+  c.InRange(At(path, "top_samples"), spec.top_samples(), 0, 1000);
+  return c.Finish();
+}
+
+}  // namespace ridge

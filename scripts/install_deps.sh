@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs every Debian package Ridge needs to build, test, run and benchmark.
+# Idempotent: packages already present are skipped by apt; run as root.
+# Only Debian's archive is used (see ../shared/TOOLCHAIN.md); nothing else is downloaded.
+set -euo pipefail
+
+PACKAGES=(
+  # Build: Bazel 4 and the Java rules its toolchain registration loads.
+  bazel-bootstrap bazel-rules-java
+  build-essential pkg-config
+  # Libraries, linked through third_party/BUILD.bazel.
+  libabsl-dev libprotobuf-dev protobuf-compiler
+  libgrpc++-dev protobuf-compiler-grpc
+  libdnnl-dev libgtest-dev libgmock-dev libspdlog-dev libfmt-dev
+  libsqlite3-dev zlib1g-dev
+  # Data: Fashion-MNIST under /usr/share/datasets/fashion-mnist/.
+  dataset-fashion-mnist
+  # Benchmarks and the Python client example only.
+  python3-torch python3-grpcio python3-grpc-tools python3-onnx
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install_deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install_deps: missing packages (${missing[*]}); run as root" >&2
+  exit 1
+fi
+echo "install_deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
