@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# End-to-end checks of the `ridge` binary: outputs parse and carry the
+# documented keys, every subcommand answers --help, and bad input gets a
+# clear error and exit code 2, never a crash.
+set -u
+RIDGE="${RIDGE:-cli/ridge}"
+PY=/usr/bin/python3
+TMP="${TEST_TMPDIR:-$(mktemp -d)}"
+failures=0
+
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# expect_ok NAME CMD... : exit 0, stdout saved to $TMP/out.
+expect_ok() {
+  local name=$1; shift
+  if ! "$@" >"$TMP/out" 2>"$TMP/err"; then fail "$name: exit $? ($(cat "$TMP/err"))"; fi
+}
+
+# expect_error NAME EXPECTED_SUBSTRING CMD... : exit 2 and the message on stderr.
+expect_error() {
+  local name=$1 want=$2; shift 2
+  "$@" >"$TMP/out" 2>"$TMP/err"
+  local code=$?
+  [ "$code" -eq 2 ] || fail "$name: exit $code, want 2"
+  grep -qF -- "$want" "$TMP/err" || fail "$name: stderr lacks '$want': $(cat "$TMP/err")"
+}
+
+# json_check NAME PYTHON_EXPR: evaluates EXPR with `d` = parsed $TMP/out.
+json_check() {
+  $PY -c "import json,sys; d=json.load(open('$TMP/out')); sys.exit(0 if ($2) else 1)" \
+    || fail "$1: $(head -c 400 "$TMP/out")"
+}
+
+expect_ok "model list json" "$RIDGE" model list --format=json
+json_check "model list has six models with integer counts" \
+  "len(d) == 6 and all(set(m) == {'name','resolution','classes','params','macs','activations'} and all(type(m[k]) is int for k in ('params','macs','activations','resolution','classes')) for m in d) and d[0]['name'] == 'mobilenetv4_conv_small' and d[0]['params'] == 3774024"
+
+expect_ok "model list table" "$RIDGE" model list
+grep -q "mobilenetv2_100 .* 3504872" "$TMP/out" || fail "model list table lacks mobilenetv2_100"
+
+expect_ok "model show json" "$RIDGE" model show mobilenetv4_hybrid_medium --resolution=224 --classes=10 --format=json
+json_check "model show keys" \
+  "d['resolution'] == 224 and d['classes'] == 10 and len(d['layers']) == 138 and d['macs'] == sum(l['macs'] for l in d['layers']) and d['params'] == sum(l['params'] for l in d['layers'])"
+
+expect_ok "latency predict json" "$RIDGE" latency predict --arch=mobilenetv4_conv_small --hardware=pixel6_cpu --format=json
+json_check "predict keys" "d['model'] == 'roofline:pixel6_cpu' and d['latency_ms'] > 0 and d['arch'] == 'mobilenetv4_conv_small'"
+
+expect_ok "latency explain csv" "$RIDGE" latency explain --arch=mobilenetv2_100 --hardware=pixel8_edgetpu --format=csv
+head -1 "$TMP/out" | grep -q "^layer,op_class,macs,bytes,intensity,bound,time_ms,share_pct$" || fail "explain csv header"
+[ "$(wc -l <"$TMP/out")" -eq 55 ] || fail "explain csv has $(wc -l <"$TMP/out") lines, want 55"
+
+expect_ok "latency explain json" "$RIDGE" latency explain --arch=mobilenetv2_100 --hardware=pixel4_dsp --format=json
+json_check "explain shares sum to 1" "abs(sum(l['share'] for l in d['layers']) - 1) < 1e-6 and {l['bound'] for l in d['layers']} <= {'compute','memory'}"
+
+expect_ok "latency sweep" "$RIDGE" latency sweep --arch=mobilenetv4_conv_medium --format=csv
+[ "$(wc -l <"$TMP/out")" -eq 22 ] || fail "sweep csv has $(wc -l <"$TMP/out") lines, want 22 (header + 0..500 by 25)"
+
+expect_ok "hardware list json" "$RIDGE" hardware list --format=json
+json_check "hardware list" "{'pixel6_cpu','s23_cpu','pixel4_dsp','pixel8_edgetpu','local_cpu'} <= {p['name'] for p in d}"
+
+# A profile written by `hardware show --format=textproto` is accepted back.
+expect_ok "hardware show textproto" "$RIDGE" hardware show s23_cpu --format=textproto
+cp "$TMP/out" "$TMP/s23.textproto"
+expect_ok "predict with a profile file" "$RIDGE" latency predict --arch=mobilenetv2_100 --hardware="$TMP/s23.textproto" --format=json
+json_check "file profile" "d['hardware'] == 's23_cpu'"
+
+for cmd in "model list" "model show" "latency predict" "latency explain" "latency sweep" "hardware list" "hardware show"; do
+  # shellcheck disable=SC2086
+  expect_ok "help $cmd" "$RIDGE" $cmd --help
+  grep -q "^usage: ridge $cmd" "$TMP/out" || fail "help $cmd: $(head -1 "$TMP/out")"
+done
+expect_ok "top help" "$RIDGE" --help
+
+# Bad input: exit 2 with a message naming the flag, the value and the rule.
+expect_error "bad format" "--format: 'xml' is not one of {table, json}" "$RIDGE" model list --format=xml
+expect_error "flag does not apply" "flag --arch does not apply to \`ridge model list\`" "$RIDGE" model list --arch=x
+expect_error "unknown model" "'resnet50' is neither a zoo model" "$RIDGE" latency predict --arch=resnet50 --hardware=pixel6_cpu
+expect_error "unknown hardware" "--hardware: 'tpu' is neither a built-in profile" "$RIDGE" latency predict --arch=mobilenetv2_100 --hardware=tpu
+expect_error "missing hardware" "--hardware: must be given" "$RIDGE" latency predict --arch=mobilenetv2_100
+expect_error "negative resolution" "--resolution: -3 must be in [1, 8192]" "$RIDGE" model show mobilenetv2_100 --resolution=-3
+expect_error "too small resolution" "cannot downsample a 1x1 feature map" "$RIDGE" model show mobilenetv2_100 --resolution=8
+expect_error "missing argument" "\`ridge model show\` takes NAME; got 0 argument(s)" "$RIDGE" model show
+expect_error "unknown command" "unknown command 'model frobnicate'" "$RIDGE" model frobnicate
+expect_error "bad sweep step" "--step: 0 must be > 0" "$RIDGE" latency sweep --arch=mobilenetv2_100 --step=0
+
+printf 'name: "t"\nblocks { conv { kernel: 3 stride: 2' >"$TMP/truncated.textproto"
+expect_error "truncated file" "$TMP/truncated.textproto:2:" "$RIDGE" model show "$TMP/truncated.textproto"
+printf 'name: "t"\nwidth_multiplier: 2\n' >"$TMP/unknown.textproto"
+expect_error "unknown field" "width_multiplier" "$RIDGE" model show "$TMP/unknown.textproto"
+printf 'input { height: 32 width: 32 channels: 3 }\nnum_classes: 10\nactivation: RELU\nblocks { uib { start_dw_kernel: 4 mid_dw_kernel: 3 stride: 1 filters: 8 expansion: 2 } }\nblocks { global_pool {} }\nblocks { classifier {} }\n' >"$TMP/badkernel.textproto"
+expect_error "bad kernel in file" "architecture.blocks[0].uib.start_dw_kernel: 4 is not one of {0, 3, 5, 7}" "$RIDGE" model show "$TMP/badkernel.textproto"
+
+if [ "$failures" -ne 0 ]; then
+  echo "$failures check(s) failed"
+  exit 1
+fi
+echo "all CLI checks passed"
