@@ -1,0 +1,534 @@
+#include "supernet/ops.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "supernet/dnnl_context.h"
+
+namespace ridge::nn {
+namespace {
+
+using dnnl::memory;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+
+memory Wrap(const memory::desc& d, const float* p) {
+  return memory(d, Engine(), const_cast<float*>(p));
+}
+
+memory::desc Vec(int64_t n) { return memory::desc({n}, dt::f32, tag::a); }
+memory::desc Mat(int64_t rows, int64_t cols) { return memory::desc({rows, cols}, dt::f32, tag::ab); }
+
+// A reorder between two fixed descriptors, created once, with the buffer of
+// the destination when the destination is oneDNN's own format.
+struct Converter {
+  bool needed = false;
+  memory own;  // Buffer in the non-plain format.
+  dnnl::reorder reorder;
+
+  void Init(const memory::desc& from, const memory::desc& to, bool own_is_dst) {
+    needed = from != to;
+    if (!needed) return;
+    own = memory(own_is_dst ? to : from, Engine());
+    reorder = dnnl::reorder(memory(from, Engine()), memory(to, Engine()));
+  }
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------- ConvOp
+
+struct ConvOp::Entry {
+  dnnl::convolution_forward::primitive_desc fwd_pd;
+  dnnl::convolution_forward fwd;
+  Converter fwd_weights;  // plain -> fwd format
+  bool has_bwd = false;
+  dnnl::convolution_backward_data bwd_data;
+  dnnl::convolution_backward_weights bwd_weights;
+  Converter bwd_data_weights;  // plain -> bwd-data format
+  Converter bwd_diff_weights;  // bwd-weights format -> plain
+  memory::desc plain_w;
+  memory::desc src, dst;
+  memory::dims strides, pad;
+};
+
+Dims4 ConvOp::OutputDims(const Dims4& in, int64_t out_c) const {
+  const int64_t pad = (kernel_ - 1) / 2;
+  return Dims4{in.n, out_c, (in.h + 2 * pad - kernel_) / stride_ + 1,
+               (in.w + 2 * pad - kernel_) / stride_ + 1};
+}
+
+int64_t ConvOp::WeightCount(int64_t in_c, int64_t out_c) const {
+  return out_c * (depthwise_ ? 1 : in_c) * kernel_ * kernel_;
+}
+
+memory::desc ConvOp::PlainWeightsDesc(int64_t in_c, int64_t out_c) const {
+  if (depthwise_) return memory::desc({out_c, 1, 1, kernel_, kernel_}, dt::f32, tag::goihw);
+  return memory::desc({out_c, in_c, kernel_, kernel_}, dt::f32, tag::oihw);
+}
+
+ConvOp::Entry& ConvOp::Get(const Dims4& in, int64_t out_c, bool training) {
+  auto key = std::make_tuple(in, out_c, training);
+  auto it = cache_.find(key);
+  if (it != cache_.end()) return *it->second;
+  auto e = std::make_shared<Entry>();
+  e->src = NhwcDesc(in);
+  e->dst = NhwcDesc(OutputDims(in, out_c));
+  e->plain_w = PlainWeightsDesc(in.c, out_c);
+  memory::desc any_w(e->plain_w.dims(), dt::f32, tag::any);
+  const int64_t pad = (kernel_ - 1) / 2;
+  e->strides = {stride_, stride_};
+  e->pad = {pad, pad};
+  auto prop = training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
+  dnnl::convolution_forward::desc d(prop, dnnl::algorithm::convolution_direct, e->src, any_w, e->dst,
+                                    e->strides, e->pad, e->pad);
+  e->fwd_pd = dnnl::convolution_forward::primitive_desc(d, Engine());
+  e->fwd = dnnl::convolution_forward(e->fwd_pd);
+  e->fwd_weights.Init(e->plain_w, e->fwd_pd.weights_desc(), /*own_is_dst=*/true);
+  return *cache_.emplace(key, std::move(e)).first->second;
+}
+
+absl::Status ConvOp::Forward(const Tensor& x, const float* w, int64_t out_c, bool training, Tensor* y) {
+  return DnnlCall("conv forward", [&] {
+    Entry& e = Get(x.dims(), out_c, training);
+    y->Resize(OutputDims(x.dims(), out_c));
+    memory wm = Wrap(e.plain_w, w);
+    if (e.fwd_weights.needed) {
+      e.fwd_weights.reorder.execute(Stream(), wm, e.fwd_weights.own);
+      wm = e.fwd_weights.own;
+    }
+    e.fwd.execute(Stream(), {{DNNL_ARG_SRC, x.memory()}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, y->memory()}});
+    Stream().wait();
+  });
+}
+
+absl::Status ConvOp::Backward(const Tensor& x, const float* w, const Tensor& dy, Tensor* dx, float* dw) {
+  return DnnlCall("conv backward", [&] {
+    Entry& e = Get(x.dims(), dy.dims().c, /*training=*/true);
+    if (!e.has_bwd) {
+      memory::desc any_w(e.plain_w.dims(), dt::f32, tag::any);
+      dnnl::convolution_backward_data::desc dd(dnnl::algorithm::convolution_direct, e.src, any_w, e.dst,
+                                               e.strides, e.pad, e.pad);
+      dnnl::convolution_backward_data::primitive_desc dpd(dd, Engine(), e.fwd_pd);
+      e.bwd_data = dnnl::convolution_backward_data(dpd);
+      e.bwd_data_weights.Init(e.plain_w, dpd.weights_desc(), true);
+      dnnl::convolution_backward_weights::desc wd(dnnl::algorithm::convolution_direct, e.src, any_w,
+                                                  e.dst, e.strides, e.pad, e.pad);
+      dnnl::convolution_backward_weights::primitive_desc wpd(wd, Engine(), e.fwd_pd);
+      e.bwd_weights = dnnl::convolution_backward_weights(wpd);
+      e.bwd_diff_weights.Init(wpd.diff_weights_desc(), e.plain_w, /*own_is_dst=*/false);
+      e.has_bwd = true;
+    }
+    memory dwm = Wrap(e.plain_w, dw);
+    memory dw_target = e.bwd_diff_weights.needed ? e.bwd_diff_weights.own : dwm;
+    e.bwd_weights.execute(Stream(), {{DNNL_ARG_SRC, x.memory()}, {DNNL_ARG_DIFF_DST, dy.memory()},
+                                     {DNNL_ARG_DIFF_WEIGHTS, dw_target}});
+    if (e.bwd_diff_weights.needed) e.bwd_diff_weights.reorder.execute(Stream(), dw_target, dwm);
+    if (dx != nullptr) {
+      dx->Resize(x.dims());
+      memory wm = Wrap(e.plain_w, w);
+      if (e.bwd_data_weights.needed) {
+        e.bwd_data_weights.reorder.execute(Stream(), wm, e.bwd_data_weights.own);
+        wm = e.bwd_data_weights.own;
+      }
+      e.bwd_data.execute(Stream(), {{DNNL_ARG_DIFF_DST, dy.memory()}, {DNNL_ARG_WEIGHTS, wm},
+                                    {DNNL_ARG_DIFF_SRC, dx->memory()}});
+    }
+    Stream().wait();
+  });
+}
+
+// ---------------------------------------------------------------- BatchNormOp
+
+struct BatchNormOp::Entry {
+  dnnl::batch_normalization_forward::primitive_desc fwd_pd;
+  dnnl::batch_normalization_forward fwd;
+  bool has_bwd = false;
+  dnnl::batch_normalization_backward bwd;
+};
+
+BatchNormOp::Entry& BatchNormOp::Get(const Dims4& d, bool training) {
+  auto key = std::make_pair(d, training);
+  auto it = cache_.find(key);
+  if (it != cache_.end()) return *it->second;
+  auto e = std::make_shared<Entry>();
+  auto flags = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
+  if (!training) flags |= dnnl::normalization_flags::use_global_stats;
+  auto prop = training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
+  dnnl::batch_normalization_forward::desc desc(prop, NhwcDesc(d), epsilon_, flags);
+  e->fwd_pd = dnnl::batch_normalization_forward::primitive_desc(desc, Engine());
+  e->fwd = dnnl::batch_normalization_forward(e->fwd_pd);
+  return *cache_.emplace(key, std::move(e)).first->second;
+}
+
+absl::Status BatchNormOp::Forward(const Tensor& x, const float* scale, const float* shift, bool training,
+                                  float* mean, float* var, Tensor* y) {
+  return DnnlCall("batch norm forward", [&] {
+    Entry& e = Get(x.dims(), training);
+    y->Resize(x.dims());
+    const int64_t c = x.dims().c;
+    e.fwd.execute(Stream(), {{DNNL_ARG_SRC, x.memory()}, {DNNL_ARG_DST, y->memory()},
+                             {DNNL_ARG_SCALE, Wrap(Vec(c), scale)}, {DNNL_ARG_SHIFT, Wrap(Vec(c), shift)},
+                             {DNNL_ARG_MEAN, Wrap(Vec(c), mean)}, {DNNL_ARG_VARIANCE, Wrap(Vec(c), var)}});
+    Stream().wait();
+  });
+}
+
+absl::Status BatchNormOp::Backward(const Tensor& x, const Tensor& dy, const float* scale, const float* shift,
+                                   const float* mean, const float* var, Tensor* dx, float* dscale,
+                                   float* dshift) {
+  return DnnlCall("batch norm backward", [&] {
+    Entry& e = Get(x.dims(), /*training=*/true);
+    if (!e.has_bwd) {
+      auto flags = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
+      dnnl::batch_normalization_backward::desc desc(dnnl::prop_kind::backward, NhwcDesc(x.dims()),
+                                                    NhwcDesc(x.dims()), epsilon_, flags);
+      e.bwd = dnnl::batch_normalization_backward(
+          dnnl::batch_normalization_backward::primitive_desc(desc, Engine(), e.fwd_pd));
+      e.has_bwd = true;
+    }
+    dx->Resize(x.dims());
+    const int64_t c = x.dims().c;
+    e.bwd.execute(Stream(), {{DNNL_ARG_SRC, x.memory()}, {DNNL_ARG_DIFF_DST, dy.memory()},
+                             {DNNL_ARG_MEAN, Wrap(Vec(c), mean)}, {DNNL_ARG_VARIANCE, Wrap(Vec(c), var)},
+                             {DNNL_ARG_SCALE, Wrap(Vec(c), scale)}, {DNNL_ARG_SHIFT, Wrap(Vec(c), shift)},
+                             {DNNL_ARG_DIFF_SRC, dx->memory()},
+                             {DNNL_ARG_DIFF_SCALE, Wrap(Vec(c), dscale)},
+                             {DNNL_ARG_DIFF_SHIFT, Wrap(Vec(c), dshift)}});
+    Stream().wait();
+  });
+}
+
+// ---------------------------------------------------------------- EltwiseOp
+
+struct EltwiseOp::Entry {
+  dnnl::eltwise_forward::primitive_desc fwd_pd;
+  dnnl::eltwise_forward fwd;
+  bool has_bwd = false;
+  dnnl::eltwise_backward bwd;
+};
+
+namespace {
+struct EltwiseAlgo {
+  dnnl::algorithm algorithm;
+  float alpha, beta;
+};
+EltwiseAlgo AlgoOf(ActivationKind kind) {
+  switch (kind) {
+    case ActivationKind::kRelu: return {dnnl::algorithm::eltwise_relu, 0, 0};
+    case ActivationKind::kRelu6: return {dnnl::algorithm::eltwise_clip_v2, 0, 6};
+    case ActivationKind::kHardSwish: return {dnnl::algorithm::eltwise_hardswish, 0, 0};
+    case ActivationKind::kGelu: return {dnnl::algorithm::eltwise_gelu_erf, 0, 0};
+  }
+  return {dnnl::algorithm::eltwise_relu, 0, 0};
+}
+}  // namespace
+
+EltwiseOp::Entry& EltwiseOp::Get(const Dims4& d, bool training) {
+  auto key = std::make_pair(d, training);
+  auto it = cache_.find(key);
+  if (it != cache_.end()) return *it->second;
+  auto e = std::make_shared<Entry>();
+  EltwiseAlgo a = AlgoOf(kind_);
+  auto prop = training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
+  e->fwd_pd = dnnl::eltwise_forward::primitive_desc(
+      dnnl::eltwise_forward::desc(prop, a.algorithm, NhwcDesc(d), a.alpha, a.beta), Engine());
+  e->fwd = dnnl::eltwise_forward(e->fwd_pd);
+  return *cache_.emplace(key, std::move(e)).first->second;
+}
+
+absl::Status EltwiseOp::Forward(const Tensor& x, bool training, Tensor* y) {
+  return DnnlCall("activation forward", [&] {
+    Entry& e = Get(x.dims(), training);
+    y->Resize(x.dims());
+    e.fwd.execute(Stream(), {{DNNL_ARG_SRC, x.memory()}, {DNNL_ARG_DST, y->memory()}});
+    Stream().wait();
+  });
+}
+
+absl::Status EltwiseOp::Backward(const Tensor& x, const Tensor& dy, Tensor* dx) {
+  return DnnlCall("activation backward", [&] {
+    Entry& e = Get(x.dims(), /*training=*/true);
+    if (!e.has_bwd) {
+      EltwiseAlgo a = AlgoOf(kind_);
+      dnnl::eltwise_backward::desc desc(a.algorithm, NhwcDesc(x.dims()), NhwcDesc(x.dims()), a.alpha, a.beta);
+      e.bwd = dnnl::eltwise_backward(dnnl::eltwise_backward::primitive_desc(desc, Engine(), e.fwd_pd));
+      e.has_bwd = true;
+    }
+    dx->Resize(x.dims());
+    e.bwd.execute(Stream(), {{DNNL_ARG_SRC, x.memory()}, {DNNL_ARG_DIFF_DST, dy.memory()},
+                             {DNNL_ARG_DIFF_SRC, dx->memory()}});
+    Stream().wait();
+  });
+}
+
+// ---------------------------------------------------------------- AddOp, ScaleOp
+
+absl::Status AddOp::Forward(const Tensor& a, const Tensor& b, Tensor* y) {
+  if (a.dims() != b.dims()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("add of ", a.dims().ToString(), " and ", b.dims().ToString()));
+  }
+  return DnnlCall("add", [&] {
+    auto& prim = cache_[a.dims()];
+    if (!prim) {
+      auto d = NhwcDesc(a.dims());
+      prim = std::make_unique<dnnl::binary>(dnnl::binary::primitive_desc(
+          dnnl::binary::desc(dnnl::algorithm::binary_add, d, d, d), Engine()));
+    }
+    y->Resize(a.dims());
+    prim->execute(Stream(), {{DNNL_ARG_SRC_0, a.memory()}, {DNNL_ARG_SRC_1, b.memory()}, {DNNL_ARG_DST, y->memory()}});
+    Stream().wait();
+  });
+}
+
+absl::Status ScaleOp::Forward(const Tensor& x, const float* s, Tensor* y) {
+  return DnnlCall("layer scale", [&] {
+    const Dims4 d = x.dims();
+    memory::desc sd = NhwcDesc(Dims4{1, d.c, 1, 1});
+    auto& prim = cache_[d];
+    if (!prim) {
+      prim = std::make_unique<dnnl::binary>(dnnl::binary::primitive_desc(
+          dnnl::binary::desc(dnnl::algorithm::binary_mul, NhwcDesc(d), sd, NhwcDesc(d)), Engine()));
+    }
+    y->Resize(d);
+    prim->execute(Stream(), {{DNNL_ARG_SRC_0, x.memory()}, {DNNL_ARG_SRC_1, Wrap(sd, s)}, {DNNL_ARG_DST, y->memory()}});
+    Stream().wait();
+  });
+}
+
+absl::Status ScaleOp::Backward(const Tensor& x, const float* s, const Tensor& dy, Tensor* dx, float* ds) {
+  const Dims4 d = x.dims();
+  const int64_t c = d.c, pixels = d.n * d.h * d.w;
+  std::vector<double> acc(c, 0.0);
+  const float* px = x.data();
+  const float* pdy = dy.data();
+  for (int64_t p = 0; p < pixels; ++p) {
+    for (int64_t k = 0; k < c; ++k) acc[k] += double{pdy[p * c + k]} * px[p * c + k];
+  }
+  for (int64_t k = 0; k < c; ++k) ds[k] = static_cast<float>(acc[k]);
+  return Forward(dy, s, dx);
+}
+
+// ---------------------------------------------------------------- GlobalPoolOp
+
+struct GlobalPoolOp::Entry {
+  dnnl::pooling_forward::primitive_desc fwd_pd;
+  dnnl::pooling_forward fwd;
+  bool has_bwd = false;
+  dnnl::pooling_backward bwd;
+};
+
+GlobalPoolOp::Entry& GlobalPoolOp::Get(const Dims4& d, bool training) {
+  auto key = std::make_pair(d, training);
+  auto it = cache_.find(key);
+  if (it != cache_.end()) return *it->second;
+  auto e = std::make_shared<Entry>();
+  auto prop = training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
+  dnnl::pooling_forward::desc desc(prop, dnnl::algorithm::pooling_avg_include_padding, NhwcDesc(d),
+                                   NhwcDesc(Dims4{d.n, d.c, 1, 1}), {1, 1}, {d.h, d.w}, {0, 0}, {0, 0});
+  e->fwd_pd = dnnl::pooling_forward::primitive_desc(desc, Engine());
+  e->fwd = dnnl::pooling_forward(e->fwd_pd);
+  return *cache_.emplace(key, std::move(e)).first->second;
+}
+
+absl::Status GlobalPoolOp::Forward(const Tensor& x, bool training, Tensor* y) {
+  return DnnlCall("global pool forward", [&] {
+    Entry& e = Get(x.dims(), training);
+    y->Resize(Dims4{x.dims().n, x.dims().c, 1, 1});
+    e.fwd.execute(Stream(), {{DNNL_ARG_SRC, x.memory()}, {DNNL_ARG_DST, y->memory()}});
+    Stream().wait();
+  });
+}
+
+absl::Status GlobalPoolOp::Backward(const Dims4& x_dims, const Tensor& dy, Tensor* dx) {
+  return DnnlCall("global pool backward", [&] {
+    Entry& e = Get(x_dims, /*training=*/true);
+    if (!e.has_bwd) {
+      dnnl::pooling_backward::desc desc(dnnl::algorithm::pooling_avg_include_padding, NhwcDesc(x_dims),
+                                        NhwcDesc(dy.dims()), {1, 1}, {x_dims.h, x_dims.w}, {0, 0}, {0, 0});
+      e.bwd = dnnl::pooling_backward(dnnl::pooling_backward::primitive_desc(desc, Engine(), e.fwd_pd));
+      e.has_bwd = true;
+    }
+    dx->Resize(x_dims);
+    e.bwd.execute(Stream(), {{DNNL_ARG_DIFF_DST, dy.memory()}, {DNNL_ARG_DIFF_SRC, dx->memory()}});
+    Stream().wait();
+  });
+}
+
+// ---------------------------------------------------------------- LinearOp
+
+struct LinearOp::Entry {
+  dnnl::inner_product_forward::primitive_desc fwd_pd;
+  dnnl::inner_product_forward fwd;
+  Converter fwd_weights;
+  bool has_bwd = false;
+  dnnl::inner_product_backward_data bwd_data;
+  dnnl::inner_product_backward_weights bwd_weights;
+  Converter bwd_data_weights, bwd_diff_weights;
+  memory::desc src, dst, plain_w;
+};
+
+LinearOp::Entry& LinearOp::Get(const Dims4& in, int64_t out, bool training) {
+  auto key = std::make_tuple(in, out, training);
+  auto it = cache_.find(key);
+  if (it != cache_.end()) return *it->second;
+  auto e = std::make_shared<Entry>();
+  e->src = Mat(in.n, in.c);
+  e->dst = Mat(in.n, out);
+  e->plain_w = Mat(out, in.c);
+  memory::desc any_w({out, in.c}, dt::f32, tag::any);
+  auto prop = training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
+  dnnl::inner_product_forward::desc d(prop, e->src, any_w, Vec(out), e->dst);
+  e->fwd_pd = dnnl::inner_product_forward::primitive_desc(d, Engine());
+  e->fwd = dnnl::inner_product_forward(e->fwd_pd);
+  e->fwd_weights.Init(e->plain_w, e->fwd_pd.weights_desc(), true);
+  return *cache_.emplace(key, std::move(e)).first->second;
+}
+
+absl::Status LinearOp::Forward(const Tensor& x, const float* w, const float* b, int64_t out, bool training,
+                               Tensor* y) {
+  return DnnlCall("linear forward", [&] {
+    const Dims4 in{x.dims().n, x.dims().c * x.dims().h * x.dims().w, 1, 1};
+    Entry& e = Get(in, out, training);
+    y->Resize(Dims4{in.n, out, 1, 1});
+    memory wm = Wrap(e.plain_w, w);
+    if (e.fwd_weights.needed) {
+      e.fwd_weights.reorder.execute(Stream(), wm, e.fwd_weights.own);
+      wm = e.fwd_weights.own;
+    }
+    e.fwd.execute(Stream(), {{DNNL_ARG_SRC, Wrap(e.src, x.data())}, {DNNL_ARG_WEIGHTS, wm},
+                             {DNNL_ARG_BIAS, Wrap(Vec(out), b)}, {DNNL_ARG_DST, Wrap(e.dst, y->data())}});
+    Stream().wait();
+  });
+}
+
+absl::Status LinearOp::Backward(const Tensor& x, const float* w, const Tensor& dy, Tensor* dx, float* dw,
+                                float* db) {
+  return DnnlCall("linear backward", [&] {
+    const Dims4 in{x.dims().n, x.dims().c * x.dims().h * x.dims().w, 1, 1};
+    const int64_t out = dy.dims().c;
+    Entry& e = Get(in, out, /*training=*/true);
+    if (!e.has_bwd) {
+      memory::desc any_w({out, in.c}, dt::f32, tag::any);
+      dnnl::inner_product_backward_data::primitive_desc dpd(
+          dnnl::inner_product_backward_data::desc(e.src, any_w, e.dst), Engine(), e.fwd_pd);
+      e.bwd_data = dnnl::inner_product_backward_data(dpd);
+      e.bwd_data_weights.Init(e.plain_w, dpd.weights_desc(), true);
+      dnnl::inner_product_backward_weights::primitive_desc wpd(
+          dnnl::inner_product_backward_weights::desc(e.src, any_w, Vec(out), e.dst), Engine(), e.fwd_pd);
+      e.bwd_weights = dnnl::inner_product_backward_weights(wpd);
+      e.bwd_diff_weights.Init(wpd.diff_weights_desc(), e.plain_w, false);
+      e.has_bwd = true;
+    }
+    memory dwm = Wrap(e.plain_w, dw);
+    memory target = e.bwd_diff_weights.needed ? e.bwd_diff_weights.own : dwm;
+    e.bwd_weights.execute(Stream(), {{DNNL_ARG_SRC, Wrap(e.src, x.data())}, {DNNL_ARG_DIFF_DST, Wrap(e.dst, dy.data())},
+                                     {DNNL_ARG_DIFF_WEIGHTS, target}, {DNNL_ARG_DIFF_BIAS, Wrap(Vec(out), db)}});
+    if (e.bwd_diff_weights.needed) e.bwd_diff_weights.reorder.execute(Stream(), target, dwm);
+    if (dx != nullptr) {
+      dx->Resize(x.dims());
+      memory wm = Wrap(e.plain_w, w);
+      if (e.bwd_data_weights.needed) {
+        e.bwd_data_weights.reorder.execute(Stream(), wm, e.bwd_data_weights.own);
+        wm = e.bwd_data_weights.own;
+      }
+      e.bwd_data.execute(Stream(), {{DNNL_ARG_DIFF_DST, Wrap(e.dst, dy.data())}, {DNNL_ARG_WEIGHTS, wm},
+                                    {DNNL_ARG_DIFF_SRC, Wrap(e.src, dx->data())}});
+    }
+    Stream().wait();
+  });
+}
+
+// ---------------------------------------------------------------- MatMulOp
+
+absl::Status MatMulOp::Run(const float* a, const float* b, float* c, int64_t batch, int64_t m, int64_t k,
+                           int64_t n, bool transpose_a, bool transpose_b, float scale) {
+  return DnnlCall("matmul", [&] {
+    memory::desc ad({batch, m, k}, dt::f32,
+                    transpose_a ? memory::dims{k * m, 1, m} : memory::dims{m * k, k, 1});
+    memory::desc bd({batch, k, n}, dt::f32,
+                    transpose_b ? memory::dims{n * k, 1, k} : memory::dims{k * n, n, 1});
+    memory::desc cd({batch, m, n}, dt::f32, memory::dims{m * n, n, 1});
+    auto key = std::make_tuple(batch, m, k, n, transpose_a, transpose_b, scale);
+    auto& prim = cache_[key];
+    if (!prim) {
+      dnnl::primitive_attr attr;
+      if (scale != 1.0f) attr.set_output_scales(0, {scale});
+      prim = std::make_unique<dnnl::matmul>(
+          dnnl::matmul::primitive_desc(dnnl::matmul::desc(ad, bd, cd), attr, Engine()));
+    }
+    prim->execute(Stream(), {{DNNL_ARG_SRC, Wrap(ad, a)}, {DNNL_ARG_WEIGHTS, Wrap(bd, b)}, {DNNL_ARG_DST, Wrap(cd, c)}});
+    Stream().wait();
+  });
+}
+
+// ---------------------------------------------------------------- SoftmaxOp
+
+struct SoftmaxOp::Entry {
+  dnnl::softmax_forward::primitive_desc fwd_pd;
+  dnnl::softmax_forward fwd;
+  bool has_bwd = false;
+  dnnl::softmax_backward bwd;
+};
+
+SoftmaxOp::Entry& SoftmaxOp::Get(int64_t rows, int64_t cols) {
+  auto key = std::make_pair(rows, cols);
+  auto it = cache_.find(key);
+  if (it != cache_.end()) return *it->second;
+  auto e = std::make_shared<Entry>();
+  e->fwd_pd = dnnl::softmax_forward::primitive_desc(
+      dnnl::softmax_forward::desc(dnnl::prop_kind::forward_training, Mat(rows, cols), 1), Engine());
+  e->fwd = dnnl::softmax_forward(e->fwd_pd);
+  return *cache_.emplace(key, std::move(e)).first->second;
+}
+
+absl::Status SoftmaxOp::Forward(const float* x, float* y, int64_t rows, int64_t cols) {
+  return DnnlCall("softmax forward", [&] {
+    Entry& e = Get(rows, cols);
+    e.fwd.execute(Stream(), {{DNNL_ARG_SRC, Wrap(Mat(rows, cols), x)}, {DNNL_ARG_DST, Wrap(Mat(rows, cols), y)}});
+    Stream().wait();
+  });
+}
+
+absl::Status SoftmaxOp::Backward(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols) {
+  return DnnlCall("softmax backward", [&] {
+    Entry& e = Get(rows, cols);
+    if (!e.has_bwd) {
+      dnnl::softmax_backward::desc desc(Mat(rows, cols), Mat(rows, cols), 1);
+      e.bwd = dnnl::softmax_backward(dnnl::softmax_backward::primitive_desc(desc, Engine(), e.fwd_pd));
+      e.has_bwd = true;
+    }
+    e.bwd.execute(Stream(), {{DNNL_ARG_DST, Wrap(Mat(rows, cols), y)}, {DNNL_ARG_DIFF_DST, Wrap(Mat(rows, cols), dy)},
+                             {DNNL_ARG_DIFF_SRC, Wrap(Mat(rows, cols), dx)}});
+    Stream().wait();
+  });
+}
+
+// ---------------------------------------------------------------- loss
+
+float SoftmaxCrossEntropy(const Tensor& logits, const int* labels, float smoothing, Tensor* dlogits) {
+  const int64_t n = logits.dims().n, k = logits.dims().c;
+  dlogits->Resize(logits.dims());
+  const float off = smoothing / k, on = 1.0f - smoothing + off;
+  double total = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const float* z = logits.data() + i * k;
+    float* g = dlogits->data() + i * k;
+    float mx = z[0];
+    for (int64_t j = 1; j < k; ++j) mx = std::max(mx, z[j]);
+    double sum = 0;
+    for (int64_t j = 0; j < k; ++j) sum += std::exp(double{z[j]} - mx);
+    const double log_sum = std::log(sum) + mx;
+    for (int64_t j = 0; j < k; ++j) {
+      const double target = j == labels[i] ? on : off;
+      const double log_p = z[j] - log_sum;
+      total -= target * log_p;
+      g[j] = static_cast<float>((std::exp(log_p) - target) / n);
+    }
+  }
+  return static_cast<float>(total / n);
+}
+
+}  // namespace ridge::nn

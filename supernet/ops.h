@@ -1,0 +1,168 @@
+// oneDNN-backed operators with a training forward, an inference forward and a
+// backward pass. Primitives are created once per input shape and cached;
+// activations are NHWC (see tensor.h); weights are passed as plain arrays
+// (OIHW, or GOIHW for depthwise) and reordered to the format oneDNN picks
+// (format_tag::any) only when it differs.
+//
+// Lifecycle: Forward(training=true) on x, then Backward with the same x.
+// Ops are not thread-safe; each network owns its own.
+#ifndef RIDGE_SUPERNET_OPS_H_
+#define RIDGE_SUPERNET_OPS_H_
+
+#include <dnnl.hpp>
+
+#include <map>
+#include <memory>
+#include <tuple>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "supernet/tensor.h"
+
+namespace ridge::nn {
+
+// k x k convolution with "same" padding (k - 1) / 2; depthwise when
+// `depthwise` (groups = channels). No bias: every conv is followed by BN.
+class ConvOp {
+ public:
+  ConvOp(int kernel, int stride, bool depthwise) : kernel_(kernel), stride_(stride), depthwise_(depthwise) {}
+
+  // y = conv(x, w), w holding out_c x (depthwise ? 1 : x.c) x k x k floats.
+  absl::Status Forward(const Tensor& x, const float* w, int64_t out_c, bool training, Tensor* y);
+  // From dy: dx (skipped if null) and dw (overwritten, plain layout).
+  // REQUIRES: a training Forward on x with the same w.
+  absl::Status Backward(const Tensor& x, const float* w, const Tensor& dy, Tensor* dx, float* dw);
+
+  Dims4 OutputDims(const Dims4& in, int64_t out_c) const;
+  int64_t WeightCount(int64_t in_c, int64_t out_c) const;
+
+ private:
+  struct Entry;
+  Entry& Get(const Dims4& in, int64_t out_c, bool training);
+  dnnl::memory::desc PlainWeightsDesc(int64_t in_c, int64_t out_c) const;
+
+  int kernel_, stride_;
+  bool depthwise_;
+  std::map<std::tuple<Dims4, int64_t, bool>, std::shared_ptr<Entry>> cache_;
+};
+
+// Batch normalization with scale and shift. In training it normalizes with
+// the batch statistics and returns them; in inference it uses the given
+// running statistics.
+class BatchNormOp {
+ public:
+  explicit BatchNormOp(float epsilon = 1e-5f) : epsilon_(epsilon) {}
+
+  // training: writes the batch mean and (biased) variance to *batch_mean,
+  // *batch_var (c floats each). inference: reads mean/var from them.
+  absl::Status Forward(const Tensor& x, const float* scale, const float* shift, bool training,
+                       float* mean, float* var, Tensor* y);
+  // dx, dscale, dshift from dy. REQUIRES: training Forward on x; mean/var as it wrote.
+  absl::Status Backward(const Tensor& x, const Tensor& dy, const float* scale, const float* shift,
+                        const float* mean, const float* var, Tensor* dx, float* dscale, float* dshift);
+
+ private:
+  struct Entry;
+  Entry& Get(const Dims4& d, bool training);
+  float epsilon_;
+  std::map<std::pair<Dims4, bool>, std::shared_ptr<Entry>> cache_;
+};
+
+enum class ActivationKind { kRelu, kRelu6, kHardSwish, kGelu };
+
+// Elementwise activation.
+class EltwiseOp {
+ public:
+  explicit EltwiseOp(ActivationKind kind) : kind_(kind) {}
+  absl::Status Forward(const Tensor& x, bool training, Tensor* y);
+  // dx from dy and the forward input x.
+  absl::Status Backward(const Tensor& x, const Tensor& dy, Tensor* dx);
+
+ private:
+  struct Entry;
+  Entry& Get(const Dims4& d, bool training);
+  ActivationKind kind_;
+  std::map<std::pair<Dims4, bool>, std::shared_ptr<Entry>> cache_;
+};
+
+// y = a + b, same dims (residual add). Its backward is the identity on both.
+class AddOp {
+ public:
+  absl::Status Forward(const Tensor& a, const Tensor& b, Tensor* y);
+
+ private:
+  std::map<Dims4, std::unique_ptr<dnnl::binary>> cache_;
+};
+
+// Layer scale: y = x * s per channel.
+class ScaleOp {
+ public:
+  absl::Status Forward(const Tensor& x, const float* s, Tensor* y);
+  // dx = dy * s; ds = sum over n, h, w of dy * x (overwritten).
+  absl::Status Backward(const Tensor& x, const float* s, const Tensor& dy, Tensor* dx, float* ds);
+
+ private:
+  std::map<Dims4, std::unique_ptr<dnnl::binary>> cache_;
+};
+
+// Global average pooling to n x c x 1 x 1.
+class GlobalPoolOp {
+ public:
+  absl::Status Forward(const Tensor& x, bool training, Tensor* y);
+  absl::Status Backward(const Dims4& x_dims, const Tensor& dy, Tensor* dx);
+
+ private:
+  struct Entry;
+  Entry& Get(const Dims4& d, bool training);
+  std::map<std::pair<Dims4, bool>, std::shared_ptr<Entry>> cache_;
+};
+
+// Fully connected with bias: y (n x out x 1 x 1) = x (n x c x 1 x 1) W^T + b,
+// W plain out x c.
+class LinearOp {
+ public:
+  absl::Status Forward(const Tensor& x, const float* w, const float* b, int64_t out, bool training, Tensor* y);
+  absl::Status Backward(const Tensor& x, const float* w, const Tensor& dy, Tensor* dx, float* dw, float* db);
+
+ private:
+  struct Entry;
+  Entry& Get(const Dims4& in, int64_t out, bool training);
+  std::map<std::tuple<Dims4, int64_t, bool>, std::shared_ptr<Entry>> cache_;
+};
+
+// Batched matrix product C[b] = scale * A[b] x B[b] over plain row-major
+// buffers; `transpose_a` / `transpose_b` read A or B transposed via strides.
+class MatMulOp {
+ public:
+  // A is batch x m x k (or batch x k x m if transpose_a), B is batch x k x n
+  // (or batch x n x k if transpose_b), C is batch x m x n.
+  absl::Status Run(const float* a, const float* b, float* c, int64_t batch, int64_t m,
+                   int64_t k, int64_t n, bool transpose_a, bool transpose_b, float scale);
+
+ private:
+  std::map<std::tuple<int64_t, int64_t, int64_t, int64_t, bool, bool, float>,
+           std::unique_ptr<dnnl::matmul>> cache_;
+};
+
+// Softmax over the last axis of rows x cols.
+class SoftmaxOp {
+ public:
+  absl::Status Forward(const float* x, float* y, int64_t rows, int64_t cols);
+  // dx from dy and the forward output y.
+  absl::Status Backward(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols);
+
+ private:
+  struct Entry;
+  Entry& Get(int64_t rows, int64_t cols);
+  std::map<std::pair<int64_t, int64_t>, std::shared_ptr<Entry>> cache_;
+};
+
+// Softmax cross-entropy with label smoothing over logits (n x classes x 1 x 1):
+// the target distribution puts 1 - smoothing + smoothing / classes on the label
+// and smoothing / classes elsewhere. Returns the mean loss over the batch and
+// writes d(mean loss)/d(logits) to *dlogits.
+float SoftmaxCrossEntropy(const Tensor& logits, const int* labels, float smoothing, Tensor* dlogits);
+
+}  // namespace ridge::nn
+
+#endif  // RIDGE_SUPERNET_OPS_H_

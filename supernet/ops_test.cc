@@ -1,0 +1,360 @@
+// Every operator against a naive double-precision reference (forward) and
+// central finite differences (backward). Shapes include stride 2, odd spatial
+// sizes and channel counts that are not multiples of 8 or 16.
+#include "supernet/ops.h"
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+
+#include "gtest/gtest.h"
+#include "supernet/test_util.h"
+
+namespace ridge::nn {
+namespace {
+
+using testing::At;
+using testing::CheckGradient;
+using testing::Dot;
+using testing::ExpectNear;
+using testing::RandomTensor;
+using testing::RandomVector;
+
+struct ConvCase {
+  int64_t n, c, h, w, out_c;
+  int kernel, stride;
+  bool depthwise;
+};
+
+std::vector<double> ConvReference(const Tensor& x, const std::vector<float>& wt, const ConvCase& k,
+                                  const Dims4& od) {
+  const Dims4 id = x.dims();
+  const int pad = (k.kernel - 1) / 2;
+  std::vector<double> y(od.size(), 0.0);
+  for (int64_t n = 0; n < od.n; ++n)
+    for (int64_t o = 0; o < od.c; ++o)
+      for (int64_t oh = 0; oh < od.h; ++oh)
+        for (int64_t ow = 0; ow < od.w; ++ow) {
+          double s = 0;
+          for (int kh = 0; kh < k.kernel; ++kh)
+            for (int kw = 0; kw < k.kernel; ++kw) {
+              int64_t ih = oh * k.stride + kh - pad, iw = ow * k.stride + kw - pad;
+              if (ih < 0 || iw < 0 || ih >= id.h || iw >= id.w) continue;
+              if (k.depthwise) {
+                s += double{x.data()[At(id, n, o, ih, iw)]} * wt[(o * k.kernel + kh) * k.kernel + kw];
+              } else {
+                for (int64_t i = 0; i < id.c; ++i)
+                  s += double{x.data()[At(id, n, i, ih, iw)]} *
+                       wt[((o * id.c + i) * k.kernel + kh) * k.kernel + kw];
+              }
+            }
+          y[At(od, n, o, oh, ow)] = s;
+        }
+  return y;
+}
+
+class ConvOpTest : public ::testing::TestWithParam<ConvCase> {};
+
+TEST_P(ConvOpTest, ForwardMatchesReferenceAndGradientsMatchFiniteDifferences) {
+  const ConvCase k = GetParam();
+  ConvOp op(k.kernel, k.stride, k.depthwise);
+  Tensor x = RandomTensor({k.n, k.c, k.h, k.w}, 1);
+  std::vector<float> wt = RandomVector(op.WeightCount(k.c, k.out_c), 2);
+  Tensor y;
+  for (bool training : {true, false}) {
+    ASSERT_TRUE(op.Forward(x, wt.data(), k.out_c, training, &y).ok());
+    ExpectNear(y.data(), ConvReference(x, wt, k, y.dims()), 1e-4, 1e-4, training ? "y(train)" : "y(infer)");
+  }
+  ASSERT_TRUE(op.Forward(x, wt.data(), k.out_c, true, &y).ok());
+  const std::vector<float> r = RandomVector(y.size(), 3);
+  Tensor dy(y.dims());
+  std::copy(r.begin(), r.end(), dy.data());
+  Tensor dx;
+  std::vector<float> dw(wt.size());
+  ASSERT_TRUE(op.Backward(x, wt.data(), dy, &dx, dw.data()).ok());
+  auto loss = [&] {
+    Tensor out;
+    EXPECT_TRUE(op.Forward(x, wt.data(), k.out_c, true, &out).ok());
+    return Dot(out.data(), r.data(), out.size());
+  };
+  CheckGradient(x.data(), x.size(), dx.data(), loss, "dx");
+  CheckGradient(wt.data(), wt.size(), dw.data(), loss, "dw");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, ConvOpTest,
+    ::testing::Values(ConvCase{2, 5, 7, 7, 11, 3, 1, false},   // dense 3x3, odd sizes
+                      ConvCase{2, 3, 9, 7, 6, 3, 2, false},    // dense 3x3 stride 2, non-square
+                      ConvCase{2, 13, 5, 5, 7, 1, 1, false},   // pointwise
+                      ConvCase{2, 13, 7, 7, 10, 1, 2, false},  // pointwise stride 2
+                      ConvCase{2, 13, 7, 7, 13, 3, 1, true},   // depthwise 3x3
+                      ConvCase{2, 13, 9, 9, 13, 3, 2, true},   // depthwise 3x3 stride 2
+                      ConvCase{2, 11, 7, 7, 11, 5, 1, true},   // depthwise 5x5
+                      ConvCase{2, 11, 9, 7, 11, 5, 2, true},   // depthwise 5x5 stride 2
+                      ConvCase{1, 3, 11, 11, 4, 5, 2, false}));  // dense 5x5 stride 2
+
+TEST(BatchNormOp, TrainingUsesBatchStatisticsAndInferenceUsesGiven) {
+  BatchNormOp op;
+  const Dims4 d{3, 5, 3, 4};
+  Tensor x = RandomTensor(d, 4, -2, 3);
+  std::vector<float> scale = RandomVector(5, 5, 0.5, 1.5), shift = RandomVector(5, 6);
+  std::vector<float> mean(5), var(5);
+  Tensor y;
+  ASSERT_TRUE(op.Forward(x, scale.data(), shift.data(), true, mean.data(), var.data(), &y).ok());
+  std::vector<double> ref(d.size()), want_mean(5), want_var(5);
+  const double count = d.n * d.h * d.w;
+  for (int64_t c = 0; c < 5; ++c) {
+    double s = 0, s2 = 0;
+    for (int64_t n = 0; n < d.n; ++n)
+      for (int64_t h = 0; h < d.h; ++h)
+        for (int64_t w = 0; w < d.w; ++w) s += x.data()[At(d, n, c, h, w)];
+    want_mean[c] = s / count;
+    for (int64_t n = 0; n < d.n; ++n)
+      for (int64_t h = 0; h < d.h; ++h)
+        for (int64_t w = 0; w < d.w; ++w) s2 += std::pow(x.data()[At(d, n, c, h, w)] - want_mean[c], 2);
+    want_var[c] = s2 / count;  // Biased, as BN normalizes with.
+    for (int64_t n = 0; n < d.n; ++n)
+      for (int64_t h = 0; h < d.h; ++h)
+        for (int64_t w = 0; w < d.w; ++w) {
+          int64_t i = At(d, n, c, h, w);
+          ref[i] = (x.data()[i] - want_mean[c]) / std::sqrt(want_var[c] + 1e-5) * scale[c] + shift[c];
+        }
+  }
+  ExpectNear(mean.data(), want_mean, 1e-5, 1e-5, "mean");
+  ExpectNear(var.data(), want_var, 1e-5, 1e-4, "var");
+  ExpectNear(y.data(), ref, 1e-4, 1e-4, "y");
+
+  // Inference with arbitrary running statistics.
+  std::vector<float> rmean = RandomVector(5, 7), rvar = RandomVector(5, 8, 0.5, 2);
+  ASSERT_TRUE(op.Forward(x, scale.data(), shift.data(), false, rmean.data(), rvar.data(), &y).ok());
+  for (int64_t i = 0; i < d.size(); ++i) {
+    int64_t c = i % 5;
+    ref[i] = (x.data()[i] - rmean[c]) / std::sqrt(rvar[c] + 1e-5) * scale[c] + shift[c];
+  }
+  ExpectNear(y.data(), ref, 1e-4, 1e-4, "y(infer)");
+}
+
+TEST(BatchNormOp, Gradients) {
+  BatchNormOp op;
+  const Dims4 d{3, 5, 3, 3};
+  Tensor x = RandomTensor(d, 9, -2, 2);
+  std::vector<float> scale = RandomVector(5, 10, 0.5, 1.5), shift = RandomVector(5, 11);
+  std::vector<float> mean(5), var(5);
+  Tensor y;
+  ASSERT_TRUE(op.Forward(x, scale.data(), shift.data(), true, mean.data(), var.data(), &y).ok());
+  const std::vector<float> r = RandomVector(y.size(), 12);
+  Tensor dy(d), dx;
+  std::copy(r.begin(), r.end(), dy.data());
+  std::vector<float> dscale(5), dshift(5);
+  absl::Status bs = op.Backward(x, dy, scale.data(), shift.data(), mean.data(), var.data(), &dx, dscale.data(), dshift.data());
+  ASSERT_TRUE(bs.ok()) << bs;
+  auto loss = [&] {
+    Tensor out;
+    std::vector<float> m(5), v(5);
+    EXPECT_TRUE(op.Forward(x, scale.data(), shift.data(), true, m.data(), v.data(), &out).ok());
+    return Dot(out.data(), r.data(), out.size());
+  };
+  CheckGradient(x.data(), x.size(), dx.data(), loss, "dx", 1e-2f, 1e-2, 3e-2);
+  CheckGradient(scale.data(), 5, dscale.data(), loss, "dscale");
+  CheckGradient(shift.data(), 5, dshift.data(), loss, "dshift");
+}
+
+double ActivationReference(ActivationKind kind, double x) {
+  switch (kind) {
+    case ActivationKind::kRelu: return std::max(x, 0.0);
+    case ActivationKind::kRelu6: return std::min(std::max(x, 0.0), 6.0);
+    case ActivationKind::kHardSwish: return x * std::min(std::max(x + 3, 0.0), 6.0) / 6;
+    case ActivationKind::kGelu: return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
+  }
+  return 0;
+}
+
+class EltwiseOpTest : public ::testing::TestWithParam<ActivationKind> {};
+
+TEST_P(EltwiseOpTest, ForwardAndGradient) {
+  EltwiseOp op(GetParam());
+  Tensor x = RandomTensor({2, 7, 3, 5}, 13, -8, 8);
+  // Keep inputs away from the kinks at 0, 6, -3 and 3 so differences are smooth.
+  for (int64_t i = 0; i < x.size(); ++i) {
+    for (float kink : {0.f, 6.f, -3.f, 3.f}) {
+      if (std::fabs(x.data()[i] - kink) < 0.05f) x.data()[i] = kink + 0.1f;
+    }
+  }
+  Tensor y;
+  ASSERT_TRUE(op.Forward(x, true, &y).ok());
+  std::vector<double> ref(x.size());
+  for (int64_t i = 0; i < x.size(); ++i) ref[i] = ActivationReference(GetParam(), x.data()[i]);
+  ExpectNear(y.data(), ref, 1e-5, 1e-5, "y");
+  const std::vector<float> r = RandomVector(y.size(), 14);
+  Tensor dy(y.dims()), dx;
+  std::copy(r.begin(), r.end(), dy.data());
+  ASSERT_TRUE(op.Backward(x, dy, &dx).ok());
+  auto loss = [&] {
+    Tensor out;
+    EXPECT_TRUE(op.Forward(x, true, &out).ok());
+    return Dot(out.data(), r.data(), out.size());
+  };
+  CheckGradient(x.data(), x.size(), dx.data(), loss, "dx", 1e-3f, 2e-3, 2e-2);
+}
+
+INSTANTIATE_TEST_SUITE_P(Kinds, EltwiseOpTest,
+                         ::testing::Values(ActivationKind::kRelu, ActivationKind::kRelu6,
+                                           ActivationKind::kHardSwish, ActivationKind::kGelu));
+
+TEST(AddOp, AddsAndRefusesMismatchedShapes) {
+  AddOp op;
+  Tensor a = RandomTensor({2, 3, 5, 5}, 15), b = RandomTensor({2, 3, 5, 5}, 16), y;
+  ASSERT_TRUE(op.Forward(a, b, &y).ok());
+  std::vector<double> ref(a.size());
+  for (int64_t i = 0; i < a.size(); ++i) ref[i] = double{a.data()[i]} + b.data()[i];
+  ExpectNear(y.data(), ref, 1e-6, 0, "y");
+  Tensor c = RandomTensor({2, 4, 5, 5}, 17);
+  absl::Status s = op.Forward(a, c, &y);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("add of 2x3x5x5 and 2x4x5x5"), std::string::npos) << s;
+}
+
+TEST(ScaleOp, ForwardAndGradients) {
+  ScaleOp op;
+  Tensor x = RandomTensor({2, 9, 3, 3}, 18), y;
+  std::vector<float> s = RandomVector(9, 19);
+  ASSERT_TRUE(op.Forward(x, s.data(), &y).ok());
+  std::vector<double> ref(x.size());
+  for (int64_t i = 0; i < x.size(); ++i) ref[i] = double{x.data()[i]} * s[i % 9];
+  ExpectNear(y.data(), ref, 1e-6, 1e-6, "y");
+  const std::vector<float> r = RandomVector(y.size(), 20);
+  Tensor dy(y.dims()), dx;
+  std::copy(r.begin(), r.end(), dy.data());
+  std::vector<float> ds(9);
+  ASSERT_TRUE(op.Backward(x, s.data(), dy, &dx, ds.data()).ok());
+  auto loss = [&] {
+    Tensor out;
+    EXPECT_TRUE(op.Forward(x, s.data(), &out).ok());
+    return Dot(out.data(), r.data(), out.size());
+  };
+  CheckGradient(x.data(), x.size(), dx.data(), loss, "dx");
+  CheckGradient(s.data(), 9, ds.data(), loss, "ds");
+}
+
+TEST(GlobalPoolOp, ForwardAndGradient) {
+  GlobalPoolOp op;
+  Tensor x = RandomTensor({3, 11, 5, 3}, 21), y;
+  ASSERT_TRUE(op.Forward(x, true, &y).ok());
+  ASSERT_EQ(y.dims(), (Dims4{3, 11, 1, 1}));
+  std::vector<double> ref(33, 0.0);
+  for (int64_t n = 0; n < 3; ++n)
+    for (int64_t c = 0; c < 11; ++c)
+      for (int64_t h = 0; h < 5; ++h)
+        for (int64_t w = 0; w < 3; ++w) ref[n * 11 + c] += x.data()[At(x.dims(), n, c, h, w)] / 15.0;
+  ExpectNear(y.data(), ref, 1e-6, 1e-6, "y");
+  const std::vector<float> r = RandomVector(y.size(), 22);
+  Tensor dy(y.dims()), dx;
+  std::copy(r.begin(), r.end(), dy.data());
+  ASSERT_TRUE(op.Backward(x.dims(), dy, &dx).ok());
+  auto loss = [&] {
+    Tensor out;
+    EXPECT_TRUE(op.Forward(x, true, &out).ok());
+    return Dot(out.data(), r.data(), out.size());
+  };
+  CheckGradient(x.data(), x.size(), dx.data(), loss, "dx");
+}
+
+TEST(LinearOp, ForwardAndGradients) {
+  LinearOp op;
+  Tensor x = RandomTensor({4, 13, 1, 1}, 23), y;
+  std::vector<float> w = RandomVector(7 * 13, 24), b = RandomVector(7, 25);
+  ASSERT_TRUE(op.Forward(x, w.data(), b.data(), 7, true, &y).ok());
+  std::vector<double> ref(28);
+  for (int n = 0; n < 4; ++n)
+    for (int o = 0; o < 7; ++o) {
+      double s = b[o];
+      for (int i = 0; i < 13; ++i) s += double{x.data()[n * 13 + i]} * w[o * 13 + i];
+      ref[n * 7 + o] = s;
+    }
+  ExpectNear(y.data(), ref, 1e-5, 1e-5, "y");
+  const std::vector<float> r = RandomVector(y.size(), 26);
+  Tensor dy(y.dims()), dx;
+  std::copy(r.begin(), r.end(), dy.data());
+  std::vector<float> dw(w.size()), db(7);
+  ASSERT_TRUE(op.Backward(x, w.data(), dy, &dx, dw.data(), db.data()).ok());
+  auto loss = [&] {
+    Tensor out;
+    EXPECT_TRUE(op.Forward(x, w.data(), b.data(), 7, true, &out).ok());
+    return Dot(out.data(), r.data(), out.size());
+  };
+  CheckGradient(x.data(), x.size(), dx.data(), loss, "dx");
+  CheckGradient(w.data(), w.size(), dw.data(), loss, "dw");
+  CheckGradient(b.data(), b.size(), db.data(), loss, "db");
+}
+
+TEST(MatMulOp, AllTranspositionsMatchReference) {
+  MatMulOp op;
+  const int64_t batch = 2, m = 5, k = 3, n = 7;
+  std::vector<float> a = RandomVector(batch * m * k, 27), b = RandomVector(batch * k * n, 28);
+  for (bool ta : {false, true}) {
+    for (bool tb : {false, true}) {
+      std::vector<float> c(batch * m * n);
+      ASSERT_TRUE(op.Run(a.data(), b.data(), c.data(), batch, m, k, n, ta, tb, 0.5f).ok());
+      std::vector<double> ref(c.size());
+      for (int64_t bi = 0; bi < batch; ++bi)
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t j = 0; j < n; ++j) {
+            double s = 0;
+            for (int64_t p = 0; p < k; ++p) {
+              double av = ta ? a[bi * k * m + p * m + i] : a[bi * m * k + i * k + p];
+              double bv = tb ? b[bi * n * k + j * k + p] : b[bi * k * n + p * n + j];
+              s += av * bv;
+            }
+            ref[(bi * m + i) * n + j] = 0.5 * s;
+          }
+      ExpectNear(c.data(), ref, 1e-5, 1e-5, absl::StrCat("c ta=", ta, " tb=", tb));
+    }
+  }
+}
+
+TEST(SoftmaxOp, ForwardAndGradient) {
+  SoftmaxOp op;
+  const int64_t rows = 6, cols = 9;
+  std::vector<float> x = RandomVector(rows * cols, 29, -3, 3), y(rows * cols);
+  ASSERT_TRUE(op.Forward(x.data(), y.data(), rows, cols).ok());
+  std::vector<double> ref(rows * cols);
+  for (int64_t r = 0; r < rows; ++r) {
+    double s = 0;
+    for (int64_t c = 0; c < cols; ++c) s += std::exp(double{x[r * cols + c]});
+    for (int64_t c = 0; c < cols; ++c) ref[r * cols + c] = std::exp(double{x[r * cols + c]}) / s;
+  }
+  ExpectNear(y.data(), ref, 1e-6, 1e-5, "y");
+  const std::vector<float> r = RandomVector(rows * cols, 30);
+  std::vector<float> dx(rows * cols);
+  ASSERT_TRUE(op.Backward(y.data(), r.data(), dx.data(), rows, cols).ok());
+  auto loss = [&] {
+    std::vector<float> out(rows * cols);
+    EXPECT_TRUE(op.Forward(x.data(), out.data(), rows, cols).ok());
+    return Dot(out.data(), r.data(), out.size());
+  };
+  CheckGradient(x.data(), x.size(), dx.data(), loss, "dx", 1e-2f, 2e-3, 2e-2);
+}
+
+TEST(SoftmaxCrossEntropy, LossAndGradientWithLabelSmoothing) {
+  Tensor logits = RandomTensor({4, 10, 1, 1}, 31, -2, 2), dlogits;
+  const int labels[] = {3, 0, 9, 5};
+  const float smoothing = 0.1f;
+  float loss = SoftmaxCrossEntropy(logits, labels, smoothing, &dlogits);
+  double want = 0;
+  for (int n = 0; n < 4; ++n) {
+    double s = 0;
+    for (int j = 0; j < 10; ++j) s += std::exp(double{logits.data()[n * 10 + j]});
+    for (int j = 0; j < 10; ++j) {
+      double target = (j == labels[n] ? 0.9 : 0.0) + 0.01;
+      want -= target * (logits.data()[n * 10 + j] - std::log(s));
+    }
+  }
+  EXPECT_NEAR(loss, want / 4, 1e-5);
+  Tensor scratch;
+  CheckGradient(logits.data(), logits.size(), dlogits.data(),
+                [&] { return double{SoftmaxCrossEntropy(logits, labels, smoothing, &scratch)}; }, "dlogits",
+                1e-2f, 1e-4, 2e-2);
+}
+
+}  // namespace
+}  // namespace ridge::nn
