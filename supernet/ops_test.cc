@@ -134,30 +134,37 @@ TEST(BatchNormOp, TrainingUsesBatchStatisticsAndInferenceUsesGiven) {
   ExpectNear(y.data(), ref, 1e-4, 1e-4, "y(infer)");
 }
 
-TEST(BatchNormOp, Gradients) {
+class BatchNormGradientTest : public ::testing::TestWithParam<int64_t> {};
+
+TEST_P(BatchNormGradientTest, Gradients) {
   BatchNormOp op;
-  const Dims4 d{3, 5, 3, 3};
+  const int64_t c = GetParam();
+  const Dims4 d{3, c, 3, 3};
   Tensor x = RandomTensor(d, 9, -2, 2);
-  std::vector<float> scale = RandomVector(5, 10, 0.5, 1.5), shift = RandomVector(5, 11);
-  std::vector<float> mean(5), var(5);
+  std::vector<float> scale = RandomVector(c, 10, 0.5, 1.5), shift = RandomVector(c, 11);
+  std::vector<float> mean(c), var(c);
   Tensor y;
   ASSERT_TRUE(op.Forward(x, scale.data(), shift.data(), true, mean.data(), var.data(), &y).ok());
   const std::vector<float> r = RandomVector(y.size(), 12);
   Tensor dy(d), dx;
   std::copy(r.begin(), r.end(), dy.data());
-  std::vector<float> dscale(5), dshift(5);
-  absl::Status bs = op.Backward(x, dy, scale.data(), shift.data(), mean.data(), var.data(), &dx, dscale.data(), dshift.data());
+  std::vector<float> dscale(c), dshift(c);
+  absl::Status bs = op.Backward(x, dy, scale.data(), shift.data(), mean.data(), var.data(), &dx, dscale.data(),
+                                dshift.data());
   ASSERT_TRUE(bs.ok()) << bs;
   auto loss = [&] {
     Tensor out;
-    std::vector<float> m(5), v(5);
+    std::vector<float> m(c), v(c);
     EXPECT_TRUE(op.Forward(x, scale.data(), shift.data(), true, m.data(), v.data(), &out).ok());
     return Dot(out.data(), r.data(), out.size());
   };
   CheckGradient(x.data(), x.size(), dx.data(), loss, "dx", 1e-2f, 1e-2, 3e-2);
-  CheckGradient(scale.data(), 5, dscale.data(), loss, "dscale");
-  CheckGradient(shift.data(), 5, dshift.data(), loss, "dshift");
+  CheckGradient(scale.data(), c, dscale.data(), loss, "dscale");
+  CheckGradient(shift.data(), c, dshift.data(), loss, "dshift");
 }
+
+// Channel counts below, at and above the 8- and 16-wide vector tiles.
+INSTANTIATE_TEST_SUITE_P(Channels, BatchNormGradientTest, ::testing::Values(5, 8, 13, 16, 24, 40));
 
 double ActivationReference(ActivationKind kind, double x) {
   switch (kind) {
@@ -173,7 +180,7 @@ class EltwiseOpTest : public ::testing::TestWithParam<ActivationKind> {};
 
 TEST_P(EltwiseOpTest, ForwardAndGradient) {
   EltwiseOp op(GetParam());
-  Tensor x = RandomTensor({2, 7, 3, 5}, 13, -8, 8);
+  Tensor x = RandomTensor({2, 16, 3, 5}, 13, -8, 8);
   // Keep inputs away from the kinks at 0, 6, -3 and 3 so differences are smooth.
   for (int64_t i = 0; i < x.size(); ++i) {
     for (float kink : {0.f, 6.f, -3.f, 3.f}) {
