@@ -22,6 +22,7 @@ std::vector<Command> AllCommands() {
   AddModelCommands(&commands);
   AddLatencyCommands(&commands);
   AddHardwareCommands(&commands);
+  AddTrainCommands(&commands);
   return commands;
 }
 

@@ -68,9 +68,11 @@ ConvBn::ConvBn(ParamStore* store, const std::string& name, int kernel, int strid
       depthwise_(depthwise),
       batch_norm_(batch_norm),
       activation_(activation),
+      fused_relu_(batch_norm && activation && act == ActivationKind::kRelu),
       max_in_(max_in),
       max_out_(max_out),
       conv_(kernel, stride, depthwise),
+      bn_(fused_relu_),
       act_(act) {
   const int64_t k2 = int64_t{kernel} * kernel;
   std::vector<int64_t> shape = {max_out, depthwise ? 1 : max_in, kernel, kernel};
@@ -110,7 +112,7 @@ absl::Status ConvBn::Forward(const Tensor& x, int64_t out_c, const ForwardContex
     UpdateRunning(ctx, conv_out_.dims(), batch_mean_, batch_var_, running_mean_, running_var_);
     pre_act = &bn_out_;
   }
-  if (!activation_) {
+  if (!activation_ || fused_relu_) {
     *y = pre_act;
     return absl::OkStatus();
   }
@@ -122,7 +124,7 @@ absl::Status ConvBn::Forward(const Tensor& x, int64_t out_c, const ForwardContex
 
 absl::Status ConvBn::Backward(const Tensor& dy, bool want_dx, const Tensor** dx) {
   const Tensor* d = &dy;
-  if (activation_) {
+  if (activation_ && !fused_relu_) {
     RETURN_IF_ERROR(act_.Backward(*pre_act_, dy, &d_bn_out_));
     d = &d_bn_out_;
   }

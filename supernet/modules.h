@@ -46,6 +46,7 @@ class ConvBn {
 
   int kernel_;
   bool depthwise_, batch_norm_, activation_;
+  bool fused_relu_;  // BN and ReLU run as one oneDNN primitive.
   int64_t max_in_, max_out_;
   ConvOp conv_;
   BatchNormOp bn_;

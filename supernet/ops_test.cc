@@ -166,6 +166,41 @@ TEST_P(BatchNormGradientTest, Gradients) {
 // Channel counts below, at and above the 8- and 16-wide vector tiles.
 INSTANTIATE_TEST_SUITE_P(Channels, BatchNormGradientTest, ::testing::Values(5, 8, 13, 16, 24, 40));
 
+// BN with ReLU fused (fuse_norm_relu) must equal BN then ReLU, forward and
+// backward; compared exactly against the unfused pair rather than by
+// differences, which are noisy at the ReLU kink.
+TEST(BatchNormOp, FusedReluMatchesBatchNormThenRelu) {
+  BatchNormOp plain, fused(/*fuse_relu=*/true);
+  EltwiseOp relu(ActivationKind::kRelu);
+  const Dims4 d{4, 13, 3, 5};
+  Tensor x = RandomTensor(d, 40, -2, 2);
+  std::vector<float> scale = RandomVector(13, 41, 0.5, 1.5), shift = RandomVector(13, 42);
+  std::vector<float> m1(13), v1(13), m2(13), v2(13);
+  Tensor bn_out, relu_out, fused_out;
+  ASSERT_TRUE(plain.Forward(x, scale.data(), shift.data(), true, m1.data(), v1.data(), &bn_out).ok());
+  ASSERT_TRUE(relu.Forward(bn_out, true, &relu_out).ok());
+  ASSERT_TRUE(fused.Forward(x, scale.data(), shift.data(), true, m2.data(), v2.data(), &fused_out).ok());
+  ExpectNear(fused_out.data(), std::vector<double>(relu_out.data(), relu_out.data() + relu_out.size()), 1e-6, 1e-6,
+             "y");
+  Tensor dy = RandomTensor(d, 43), d_bn, dx_plain, dx_fused;
+  std::vector<float> ds1(13), dsh1(13), ds2(13), dsh2(13);
+  ASSERT_TRUE(relu.Backward(bn_out, dy, &d_bn).ok());
+  ASSERT_TRUE(plain.Backward(x, d_bn, scale.data(), shift.data(), m1.data(), v1.data(), &dx_plain, ds1.data(),
+                             dsh1.data()).ok());
+  ASSERT_TRUE(fused.Backward(x, dy, scale.data(), shift.data(), m2.data(), v2.data(), &dx_fused, ds2.data(),
+                             dsh2.data()).ok());
+  ExpectNear(dx_fused.data(), std::vector<double>(dx_plain.data(), dx_plain.data() + dx_plain.size()), 1e-5, 1e-4,
+             "dx");
+  ExpectNear(ds2.data(), std::vector<double>(ds1.begin(), ds1.end()), 1e-5, 1e-4, "dscale");
+  ExpectNear(dsh2.data(), std::vector<double>(dsh1.begin(), dsh1.end()), 1e-5, 1e-4, "dshift");
+  // Inference: relu(bn with running statistics).
+  ASSERT_TRUE(plain.Forward(x, scale.data(), shift.data(), false, m1.data(), v1.data(), &bn_out).ok());
+  ASSERT_TRUE(relu.Forward(bn_out, false, &relu_out).ok());
+  ASSERT_TRUE(fused.Forward(x, scale.data(), shift.data(), false, m1.data(), v1.data(), &fused_out).ok());
+  ExpectNear(fused_out.data(), std::vector<double>(relu_out.data(), relu_out.data() + relu_out.size()), 1e-6, 1e-6,
+             "y(infer)");
+}
+
 double ActivationReference(ActivationKind kind, double x) {
   switch (kind) {
     case ActivationKind::kRelu: return std::max(x, 0.0);

@@ -9,13 +9,15 @@
 #include "common/status_macros.h"
 #include "proto/architecture.h"
 #include "proto/layers.h"
+#include "proto/space.h"
 #include "proto/textproto.h"
 #include "proto/validate.h"
 
 namespace ridge {
 
-// Defined by the embed_files rule in zoo/BUILD.bazel.
+// Defined by the embed_files rules in zoo/BUILD.bazel.
 const std::vector<EmbeddedFile>& ZooModelFiles();
+const std::vector<EmbeddedFile>& ZooSpaceFiles();
 
 namespace {
 
@@ -24,10 +26,29 @@ constexpr const char* kOrder[] = {
     "mobilenetv4_hybrid_medium", "mobilenetv4_hybrid_large", "mobilenetv2_100",
 };
 
-const EmbeddedFile* FindFile(absl::string_view name) {
+const EmbeddedFile* FindIn(const std::vector<EmbeddedFile>& files, absl::string_view name) {
   std::string file = absl::StrCat(name, ".textproto");
-  for (const EmbeddedFile& f : ZooModelFiles()) {
+  for (const EmbeddedFile& f : files) {
     if (f.name == file) return &f;
+  }
+  return nullptr;
+}
+
+const EmbeddedFile* FindFile(absl::string_view name) { return FindIn(ZooModelFiles(), name); }
+
+// A reference architecture of a built-in space, by its name.
+const Architecture* FindReference(absl::string_view name) {
+  static const auto* references = [] {
+    auto* out = new std::vector<Architecture>();
+    for (const std::string& space_name : ZooSpaceNames()) {
+      absl::StatusOr<SearchSpace> space = LoadZooSpace(space_name);
+      if (!space.ok()) continue;
+      for (const Architecture& a : space->references()) out->push_back(a);
+    }
+    return out;
+  }();
+  for (const Architecture& a : *references) {
+    if (a.name() == name) return &a;
   }
   return nullptr;
 }
@@ -40,6 +61,42 @@ std::vector<std::string> ZooModelNames() {
     if (FindFile(name) != nullptr) names.push_back(name);
   }
   return names;
+}
+
+std::vector<std::string> ZooSpaceNames() {
+  std::vector<std::string> names;
+  for (const EmbeddedFile& f : ZooSpaceFiles()) {
+    absl::string_view n = f.name;
+    n.remove_suffix(absl::string_view(".textproto").size());
+    names.emplace_back(n);
+  }
+  return names;
+}
+
+absl::StatusOr<SearchSpace> LoadZooSpace(absl::string_view name) {
+  const EmbeddedFile* file = FindIn(ZooSpaceFiles(), name);
+  if (file == nullptr) {
+    return absl::NotFoundError(absl::StrCat("unknown search space '", name, "'; built in: ",
+                                            absl::StrJoin(ZooSpaceNames(), ", ")));
+  }
+  SearchSpace space;
+  RETURN_IF_ERROR(ParseTextProto(file->contents, file->name, &space));
+  RETURN_IF_ERROR(ValidateSpaceStructure(space, file->name));
+  return space;
+}
+
+absl::StatusOr<SearchSpace> ResolveSearchSpace(absl::string_view spec, absl::string_view flag) {
+  if (spec.empty()) return absl::InvalidArgumentError(absl::StrCat(flag, ": must be given"));
+  if (FindIn(ZooSpaceFiles(), spec) != nullptr) return LoadZooSpace(spec);
+  struct stat st;
+  if (stat(std::string(spec).c_str(), &st) != 0) {
+    return absl::NotFoundError(absl::StrCat(flag, ": '", spec, "' is neither a built-in space (",
+                                            absl::StrJoin(ZooSpaceNames(), ", "), ") nor an existing file"));
+  }
+  SearchSpace space;
+  RETURN_IF_ERROR(WithContext(ReadTextProtoFile(std::string(spec), &space), flag));
+  RETURN_IF_ERROR(WithContext(ValidateSpaceStructure(space, std::string(spec)), flag));
+  return space;
 }
 
 absl::Status ApplyModelOptions(const ModelOptions& options, Architecture* arch) {
@@ -79,7 +136,9 @@ absl::StatusOr<Architecture> ResolveArchitecture(absl::string_view spec,
   if (spec.empty()) return absl::InvalidArgumentError(absl::StrCat(flag, ": must be given"));
   if (FindFile(spec) != nullptr) return LoadZooModel(spec, options);
   Architecture arch;
-  if (absl::StartsWith(spec, "v1 ")) {
+  if (const Architecture* reference = FindReference(spec)) {
+    arch = *reference;
+  } else if (absl::StartsWith(spec, "v1 ")) {
     absl::StatusOr<Architecture> parsed = ParseCanonicalEncoding(spec);
     if (!parsed.ok()) return WithContext(parsed.status(), flag);
     arch = *std::move(parsed);
@@ -88,7 +147,7 @@ absl::StatusOr<Architecture> ResolveArchitecture(absl::string_view spec,
     if (stat(std::string(spec).c_str(), &st) != 0) {
       return absl::NotFoundError(absl::StrCat(
           flag, ": '", spec, "' is neither a zoo model (", absl::StrJoin(ZooModelNames(), ", "),
-          "), a canonical encoding (v1 ...) nor an existing file"));
+          "), a reference architecture, a canonical encoding (v1 ...) nor an existing file"));
     }
     RETURN_IF_ERROR(WithContext(ReadTextProtoFile(std::string(spec), &arch), flag));
   }

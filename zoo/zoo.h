@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "proto/architecture.pb.h"
+#include "proto/search_space.pb.h"
 
 namespace ridge {
 
@@ -28,8 +29,18 @@ std::vector<std::string> ZooModelNames();
 absl::StatusOr<Architecture> LoadZooModel(absl::string_view name,
                                           const ModelOptions& options = {});
 
+// Built-in search spaces (zoo/spaces/), e.g. "fmnist_uib".
+std::vector<std::string> ZooSpaceNames();
+
+// Loads a built-in space, structurally validated (proto/space.h).
+absl::StatusOr<SearchSpace> LoadZooSpace(absl::string_view name);
+
+// Resolves a space: a built-in name or a textproto file, validated.
+absl::StatusOr<SearchSpace> ResolveSearchSpace(absl::string_view spec, absl::string_view flag = "--space");
+
 // Resolves what a user typed for an architecture, in this order: a zoo name,
-// a canonical encoding ("v1 ..."), or a textproto file path. The result is
+// the name of a built-in space's reference architecture (e.g.
+// "fmnist_reference"), a canonical encoding ("v1 ..."), or a textproto file. The result is
 // shape-checked. Errors name `flag` (e.g. "--arch").
 absl::StatusOr<Architecture> ResolveArchitecture(absl::string_view spec,
                                                  const ModelOptions& options = {},

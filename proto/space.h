@@ -1,0 +1,62 @@
+// Working with a SearchSpace: one concrete choice per slot, the Architecture
+// a choice makes, matching an Architecture back to choices, uniform
+// sampling, and the structural checks a space must pass before use.
+#ifndef RIDGE_PROTO_SPACE_H_
+#define RIDGE_PROTO_SPACE_H_
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "proto/architecture.pb.h"
+#include "proto/search_space.pb.h"
+
+namespace ridge {
+
+struct SlotChoice {
+  bool skip = false;  // Only for optional slots: the identity.
+  BlockKind kind = UIB;
+  int start_dw_kernel = 0, mid_dw_kernel = 0;  // Fused-IB uses mid_dw_kernel as its kernel.
+  float expansion = 0;
+  int heads = 0, key_dim = 0, kv_stride = 1;   // MQA.
+  bool operator==(const SlotChoice& o) const;
+};
+
+struct StageChoice {
+  int filters = 0;
+  std::vector<SlotChoice> slots;
+};
+
+struct SpaceChoice {
+  std::vector<StageChoice> stages;
+  bool operator==(const SpaceChoice& o) const;
+};
+
+// Validates `space` (proto/validate.h) and its structure: a stage's first slot
+// may not be optional (it may change the channels), and the largest and the
+// smallest architectures must pass shape inference.
+absl::Status ValidateSpaceStructure(const SearchSpace& space, absl::string_view path = "search_space");
+
+// The network `choice` makes. INVALID_ARGUMENT if a value is not among the
+// slot's choices (so a choice cannot leave the space).
+absl::StatusOr<Architecture> BuildArchitecture(const SearchSpace& space, const SpaceChoice& choice);
+
+// The block a non-skipped slot runs, given its stage's filters.
+Block SlotBlock(const SlotSpec& slot, const SlotChoice& choice, int filters);
+
+// Finds the choice that builds `arch` (ignoring its name), matching blocks to
+// slots in order and skipping optional slots that do not match.
+// INVALID_ARGUMENT names the first block that fits no slot.
+absl::StatusOr<SpaceChoice> MatchArchitecture(const SearchSpace& space, const Architecture& arch);
+
+// Every decision drawn uniformly (TuNAS's supernet warmup sampling).
+SpaceChoice SampleUniform(const SearchSpace& space, std::mt19937_64& rng);
+
+// The largest (widest, deepest, biggest kernels and expansions) and smallest choices.
+SpaceChoice LargestChoice(const SearchSpace& space);
+SpaceChoice SmallestChoice(const SearchSpace& space);
+
+}  // namespace ridge
+
+#endif  // RIDGE_PROTO_SPACE_H_

@@ -1,0 +1,60 @@
+// Standalone training and evaluation on Fashion-MNIST splits.
+#ifndef RIDGE_SUPERNET_TRAINER_H_
+#define RIDGE_SUPERNET_TRAINER_H_
+
+#include <functional>
+
+#include "absl/status/statusor.h"
+#include "supernet/dataset.h"
+#include "supernet/modules.h"
+#include "supernet/network.h"
+#include "supernet/optimizer.h"
+
+namespace ridge::nn {
+
+struct TrainProgress {
+  int64_t step = 0, total_steps = 0;
+  int64_t epoch = 0;
+  double loss = 0;  // Running mean of recent steps.
+  double learning_rate = 0;
+  double images_per_sec = 0;
+  double eta_sec = 0;
+};
+
+struct TrainOptions {
+  int64_t epochs = 10;
+  int64_t batch_size = 128;
+  // Peak learning rate of the cosine schedule.
+  double learning_rate = 0.1;
+  // Linear warmup, as a fraction of all steps.
+  double warmup_fraction = 0.03;
+  float label_smoothing = 0.1f;
+  bool augment = true;
+  uint64_t seed = 1;
+  // Stops after this many steps if > 0 (tests); the schedule still spans epochs.
+  int64_t max_steps = 0;
+  // Steps already done (resuming from a checkpoint).
+  int64_t start_step = 0;
+  // Called every `progress_every` steps and at the end.
+  std::function<void(const TrainProgress&)> progress;
+  int64_t progress_every = 20;
+};
+
+struct TrainResult {
+  int64_t steps = 0;
+  double images_per_sec = 0;
+  double final_loss = 0;
+};
+
+// Forward through some network: logits for images.
+using ForwardFn = std::function<absl::StatusOr<const Tensor*>(const Tensor&, const ForwardContext&)>;
+
+// Trains `net` on `train` with `optimizer` (which must wrap net->params()).
+absl::StatusOr<TrainResult> Train(Network* net, Optimizer* optimizer, const Split& train, const TrainOptions& options);
+
+// Top-1 accuracy of `forward` (inference mode) on `split`, in batches.
+absl::StatusOr<double> Evaluate(const ForwardFn& forward, const Split& split, int64_t batch_size = 500);
+
+}  // namespace ridge::nn
+
+#endif  // RIDGE_SUPERNET_TRAINER_H_
