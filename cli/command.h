@@ -27,6 +27,7 @@ void AddModelCommands(std::vector<Command>* commands);
 void AddLatencyCommands(std::vector<Command>* commands);
 void AddHardwareCommands(std::vector<Command>* commands);
 void AddTrainCommands(std::vector<Command>* commands);
+void AddSupernetCommands(std::vector<Command>* commands);
 
 // Runs the CLI; returns the process exit code (0 ok, 1 failure, 2 bad usage).
 int RunCli(int argc, char** argv);

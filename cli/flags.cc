@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "proto/validate.h"
+#include "supernet/dataset.h"
 
 ABSL_FLAG(std::string, format, "", "Output format (see the command's usage).");
 ABSL_FLAG(std::string, arch, "",
@@ -19,6 +20,21 @@ ABSL_FLAG(std::string, dtype, "fp32", "Element type for byte counts: fp32, bf16 
 ABSL_FLAG(double, min_ridge, 0, "Smallest ridge point of the sweep, MACs/byte.");
 ABSL_FLAG(double, max_ridge, 500, "Largest ridge point of the sweep, MACs/byte.");
 ABSL_FLAG(double, step, 25, "Step between ridge points of the sweep, MACs/byte.");
+
+ABSL_FLAG(int, epochs, 10, "Training epochs.");
+ABSL_FLAG(int, batch, 128, "Images per training batch.");
+ABSL_FLAG(int, threads, 0, "oneDNN threads; 0 means all cores.");
+ABSL_FLAG(int64_t, seed, 1, "Seed of weights, shuffling and augmentation.");
+ABSL_FLAG(double, lr, 0.1, "Peak learning rate (cosine schedule with linear warmup).");
+ABSL_FLAG(std::string, optimizer, "sgd", "sgd (Nesterov momentum) or rmsprop.");
+ABSL_FLAG(int, train_images, 50000, "Training images used (the train split has 50000).");
+ABSL_FLAG(bool, augment, true, "Random crop with padding and horizontal flip.");
+ABSL_FLAG(bool, evaluate, true, "Evaluate on the valid and test splits after training.");
+ABSL_FLAG(std::string, checkpoint, "", "Checkpoint file: written after every epoch (train), read (eval).");
+ABSL_FLAG(std::string, data_dir, ridge::nn::kFashionMnistDir, "Directory of the Fashion-MNIST IDX files.");
+
+ABSL_FLAG(std::string, space, "", "Search space: a built-in name (fmnist_uib) or a textproto file.");
+ABSL_FLAG(int, samples, 5, "Random subnets to score after supernet training.");
 
 namespace ridge::cli {
 
@@ -51,6 +67,37 @@ absl::StatusOr<ElementType> DtypeFlag() {
   absl::StatusOr<ElementType> type = ParseElementType(absl::GetFlag(FLAGS_dtype));
   if (!type.ok()) return WithContext(type.status(), "--dtype");
   return type;
+}
+
+namespace {
+absl::Status CheckRange(absl::string_view flag, int64_t v, int64_t lo, int64_t hi) {
+  if (v < lo || v > hi) {
+    return absl::InvalidArgumentError(absl::StrCat("--", flag, ": ", v, " must be in [", lo, ", ", hi, "]"));
+  }
+  return absl::OkStatus();
+}
+}  // namespace
+
+absl::StatusOr<TrainingFlags> TrainingFlagsFromCommandLine() {
+  TrainingFlags t;
+  t.epochs = absl::GetFlag(FLAGS_epochs), t.batch = absl::GetFlag(FLAGS_batch);
+  t.threads = absl::GetFlag(FLAGS_threads), t.train_images = absl::GetFlag(FLAGS_train_images);
+  RETURN_IF_ERROR(CheckRange("epochs", t.epochs, 1, 1000));
+  RETURN_IF_ERROR(CheckRange("batch", t.batch, 1, 4096));
+  RETURN_IF_ERROR(CheckRange("threads", t.threads, 0, 1024));
+  RETURN_IF_ERROR(CheckRange("train_images", t.train_images, t.batch, 50000));
+  t.lr = absl::GetFlag(FLAGS_lr);
+  if (!(t.lr > 0 && t.lr < 100)) return absl::InvalidArgumentError(absl::StrCat("--lr: ", t.lr, " must be in (0, 100)"));
+  const std::string optimizer = absl::GetFlag(FLAGS_optimizer);
+  if (optimizer != "sgd" && optimizer != "rmsprop") {
+    return absl::InvalidArgumentError(absl::StrCat("--optimizer: '", optimizer, "' is not one of {sgd, rmsprop}"));
+  }
+  t.sgd = optimizer == "sgd";
+  const int64_t seed = absl::GetFlag(FLAGS_seed);
+  RETURN_IF_ERROR(CheckRange("seed", seed, 0, 4294967295LL));
+  t.seed = static_cast<uint32_t>(seed);
+  t.augment = absl::GetFlag(FLAGS_augment);
+  return t;
 }
 
 }  // namespace ridge::cli

@@ -19,6 +19,19 @@ ABSL_DECLARE_FLAG(std::string, dtype);
 ABSL_DECLARE_FLAG(double, min_ridge);
 ABSL_DECLARE_FLAG(double, max_ridge);
 ABSL_DECLARE_FLAG(double, step);
+ABSL_DECLARE_FLAG(int, epochs);
+ABSL_DECLARE_FLAG(int, batch);
+ABSL_DECLARE_FLAG(int, threads);
+ABSL_DECLARE_FLAG(int64_t, seed);
+ABSL_DECLARE_FLAG(double, lr);
+ABSL_DECLARE_FLAG(std::string, optimizer);
+ABSL_DECLARE_FLAG(int, train_images);
+ABSL_DECLARE_FLAG(bool, augment);
+ABSL_DECLARE_FLAG(bool, evaluate);
+ABSL_DECLARE_FLAG(std::string, checkpoint);
+ABSL_DECLARE_FLAG(std::string, data_dir);
+ABSL_DECLARE_FLAG(std::string, space);
+ABSL_DECLARE_FLAG(int, samples);
 
 namespace ridge::cli {
 
@@ -30,6 +43,17 @@ absl::StatusOr<ModelOptions> ModelOptionsFlags();
 
 // --dtype as an element type.
 absl::StatusOr<ElementType> DtypeFlag();
+
+// The shared training flags, checked: --epochs, --batch, --threads,
+// --train_images, --lr, --optimizer, --seed, --augment.
+struct TrainingFlags {
+  int epochs, batch, threads, train_images;
+  double lr;
+  bool sgd;  // Else RMSProp.
+  uint32_t seed;
+  bool augment;
+};
+absl::StatusOr<TrainingFlags> TrainingFlagsFromCommandLine();
 
 }  // namespace ridge::cli
 

@@ -23,6 +23,7 @@ std::vector<Command> AllCommands() {
   AddLatencyCommands(&commands);
   AddHardwareCommands(&commands);
   AddTrainCommands(&commands);
+  AddSupernetCommands(&commands);
   return commands;
 }
 

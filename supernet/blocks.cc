@@ -130,8 +130,11 @@ class UibModule : public BlockModule {
   UibModule(const BlockLimits& l, const BlockOptions& o, ParamStore* store, const std::string& name,
             std::mt19937& rng)
       : name_(name),
-        expand_(store, name + ".expand", 1, 1, false, l.max_in, l.max_hidden, true, true, o.activation, rng),
         project_(store, name + ".project", 1, 1, false, l.max_hidden, l.max_out, true, false, o.activation, rng) {
+    if (l.expand) {
+      expand_ = std::make_unique<ConvBn>(store, name + ".expand", 1, 1, false, l.max_in, l.max_hidden, true, true,
+                                         o.activation, rng);
+    }
     // The start DW carries the stride only when no middle DW is chosen, so a
     // slot may need it at stride 1 and at the slot's stride; those are two
     // ops with their own weights and BN.
@@ -142,8 +145,9 @@ class UibModule : public BlockModule {
     for (int k : l.start_kernels) {
       if (k == 0) continue;
       for (int stride : strides) {
-        std::string part = strides.size() > 1 ? absl::StrCat(".start_dw_k", k, "_s", stride)
-                                              : absl::StrCat(".start_dw_k", k);
+        // Named by kernel and stride so a standalone block and a supernet slot
+        // name the same op alike (weights are extracted by name).
+        std::string part = absl::StrCat(".start_dw_k", k, "_s", stride);
         start_.emplace(std::make_pair(k, stride),
                        std::make_unique<ConvBn>(store, name + part, k, stride, true, l.max_in, l.max_in, true,
                                                 false, o.activation, rng));
@@ -170,7 +174,8 @@ class UibModule : public BlockModule {
     }
     has_expand_ = !(u.expansion() == 1.0f && a == 0);
     if (has_expand_) {
-      RETURN_IF_ERROR(expand_.Forward(*h, MakeDivisible(x.dims().c * double{u.expansion()}), ctx, &h));
+      if (!expand_) return absl::InvalidArgumentError(name_ + ": this module has no expand conv");
+      RETURN_IF_ERROR(expand_->Forward(*h, MakeDivisible(x.dims().c * double{u.expansion()}), ctx, &h));
     }
     if (m > 0) {
       auto it = mid_.find(m);
@@ -193,7 +198,7 @@ class UibModule : public BlockModule {
     if (layer_scale_) RETURN_IF_ERROR(layer_scale_->Backward(*d, &d));
     RETURN_IF_ERROR(project_.Backward(*d, true, &d));
     if (active_mid_ != nullptr) RETURN_IF_ERROR(active_mid_->Backward(*d, true, &d));
-    if (has_expand_) RETURN_IF_ERROR(expand_.Backward(*d, true, &d));
+    if (has_expand_) RETURN_IF_ERROR(expand_->Backward(*d, true, &d));
     if (active_start_ != nullptr) RETURN_IF_ERROR(active_start_->Backward(*d, true, &d));
     *dx = residual_ ? add_.Backward(dy, *d) : d;
     return absl::OkStatus();
@@ -204,7 +209,7 @@ class UibModule : public BlockModule {
 
   std::string name_;
   std::map<std::pair<int, int>, std::unique_ptr<ConvBn>> start_;
-  ConvBn expand_;
+  std::unique_ptr<ConvBn> expand_;
   std::map<int, std::unique_ptr<ConvBn>> mid_;
   ConvBn project_;
   std::unique_ptr<LayerScale> layer_scale_;

@@ -27,6 +27,7 @@ struct BlockLimits {
   std::vector<int> kernels;        // conv / fused kernel choices.
   std::vector<int> start_kernels;  // UIB start DW choices (0 = none allowed too).
   std::vector<int> mid_kernels;    // UIB middle DW choices.
+  bool expand = true;              // UIB: some choice has an expand conv (not MobileNetV2's t = 1).
   int64_t max_heads = 0, max_key_dim = 0;  // MQA.
   bool kv_downsample = false;              // MQA: a stride-2 key/value DW may be chosen.
   int64_t classes = 0;                     // Classifier outputs.

@@ -49,7 +49,8 @@ BlockLimits ExactLimits(const Block& b, int64_t in_c, int64_t classes) {
       l.mid_kernels = {u.mid_dw_kernel()};
       l.stride = u.stride();
       l.max_out = u.filters();
-      l.max_hidden = MakeDivisible(in_c * double{u.expansion()});
+      l.expand = !(u.expansion() == 1.0f && u.start_dw_kernel() == 0);
+      l.max_hidden = l.expand ? MakeDivisible(in_c * double{u.expansion()}) : in_c;
       break;
     }
     case Block::kMqa:

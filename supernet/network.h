@@ -35,18 +35,30 @@ class PathRunner {
   absl::Status Backward(const std::vector<PathStep>& path, const Tensor& dlogits);
 };
 
-class Network {
+// What the trainer needs of a model: a forward and backward pass on the
+// current network and its parameters, plus a hook before every step (the
+// supernet samples a subnet there).
+class Trainable {
+ public:
+  virtual ~Trainable() = default;
+  virtual absl::StatusOr<const Tensor*> Forward(const Tensor& images, const ForwardContext& ctx) = 0;
+  virtual absl::Status Backward(const Tensor& dlogits) = 0;
+  virtual ParamStore& params() = 0;
+  virtual absl::Status BeforeStep(int64_t /*step*/) { return absl::OkStatus(); }
+};
+
+class Network : public Trainable {
  public:
   // Builds a standalone network for `arch` with weights initialized from `seed`.
   // INVALID_ARGUMENT if the architecture does not validate.
   static absl::StatusOr<std::unique_ptr<Network>> Create(const Architecture& arch, uint32_t seed);
 
-  absl::StatusOr<const Tensor*> Forward(const Tensor& images, const ForwardContext& ctx) {
+  absl::StatusOr<const Tensor*> Forward(const Tensor& images, const ForwardContext& ctx) override {
     return runner_.Forward(path_, images, ctx);
   }
-  absl::Status Backward(const Tensor& dlogits) { return runner_.Backward(path_, dlogits); }
+  absl::Status Backward(const Tensor& dlogits) override { return runner_.Backward(path_, dlogits); }
 
-  ParamStore& params() { return store_; }
+  ParamStore& params() override { return store_; }
   const Architecture& architecture() const { return arch_; }
 
  private:

@@ -9,7 +9,7 @@
 
 namespace ridge::nn {
 
-absl::StatusOr<TrainResult> Train(Network* net, Optimizer* optimizer, const Split& train, const TrainOptions& o) {
+absl::StatusOr<TrainResult> Train(Trainable* net, Optimizer* optimizer, const Split& train, const TrainOptions& o) {
   if (o.batch_size < 1 || o.batch_size > train.count) {
     return absl::InvalidArgumentError(
         absl::StrCat("batch: ", o.batch_size, " must be in [1, ", train.count, "] (the training images)"));
@@ -24,6 +24,7 @@ absl::StatusOr<TrainResult> Train(Network* net, Optimizer* optimizer, const Spli
   const auto start = std::chrono::steady_clock::now();
   for (int64_t step = o.start_step; step < end; ++step) {
     const Batch& batch = batcher.Next();
+    RETURN_IF_ERROR(net->BeforeStep(step));
     ASSIGN_OR_RETURN(const Tensor* logits, net->Forward(batch.images, {true, 0.1f}));
     const float loss = SoftmaxCrossEntropy(*logits, batch.labels.data(), o.label_smoothing, &dlogits);
     if (!std::isfinite(loss)) {

@@ -49,8 +49,9 @@ struct TrainResult {
 // Forward through some network: logits for images.
 using ForwardFn = std::function<absl::StatusOr<const Tensor*>(const Tensor&, const ForwardContext&)>;
 
-// Trains `net` on `train` with `optimizer` (which must wrap net->params()).
-absl::StatusOr<TrainResult> Train(Network* net, Optimizer* optimizer, const Split& train, const TrainOptions& options);
+// Trains `net` on `train` with `optimizer` (which must wrap net->params()),
+// calling net->BeforeStep before every step.
+absl::StatusOr<TrainResult> Train(Trainable* net, Optimizer* optimizer, const Split& train, const TrainOptions& options);
 
 // Top-1 accuracy of `forward` (inference mode) on `split`, in batches.
 absl::StatusOr<double> Evaluate(const ForwardFn& forward, const Split& split, int64_t batch_size = 500);

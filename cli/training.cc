@@ -1,0 +1,55 @@
+#include "cli/training.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "absl/strings/str_format.h"
+#include "cli/progress.h"
+#include "common/status_macros.h"
+
+namespace ridge::cli {
+
+nn::OptimizerOptions OptimizerFromFlags(const TrainingFlags& flags) {
+  nn::OptimizerOptions o;
+  o.kind = flags.sgd ? nn::OptimizerKind::kSgdNesterov : nn::OptimizerKind::kRmsProp;
+  return o;
+}
+
+absl::StatusOr<EpochsResult> RunEpochs(nn::Trainable* model, nn::Optimizer* optimizer, const nn::Split& train,
+                                       const TrainingFlags& f, const std::string& checkpoint_path,
+                                       const std::function<nn::CheckpointHeader()>& make_header) {
+  Progress progress;
+  nn::TrainOptions t;
+  t.epochs = f.epochs, t.batch_size = f.batch, t.learning_rate = f.lr, t.augment = f.augment;
+  t.progress_every = progress.tty() ? 5 : 100;
+  t.progress = [&](const nn::TrainProgress& p) {
+    progress.Update(p.step, p.total_steps,
+                    absl::StrFormat("epoch %d/%d loss %.4f lr %.4f %.0f img/s ETA %s", p.epoch + 1, f.epochs, p.loss,
+                                    p.learning_rate, p.images_per_sec,
+                                    FormatSeconds((p.total_steps - p.step) * f.batch / std::max(p.images_per_sec, 1.0))));
+  };
+  EpochsResult out;
+  const int64_t per_epoch = f.train_images / f.batch;
+  const auto start = std::chrono::steady_clock::now();
+  for (int e = 0; e < f.epochs; ++e) {
+    // One epoch at a time so a checkpoint follows each; the schedule spans all.
+    t.start_step = e * per_epoch;
+    t.max_steps = per_epoch;
+    t.seed = f.seed + e;
+    ASSIGN_OR_RETURN(nn::TrainResult r, nn::Train(model, optimizer, train, t));
+    out.train.steps += r.steps;
+    out.train.final_loss = r.final_loss;
+    if (!checkpoint_path.empty()) {
+      nn::CheckpointHeader header = make_header();
+      header.step = (e + 1) * per_epoch;
+      header.epoch = e + 1;
+      RETURN_IF_ERROR(nn::WriteCheckpoint(checkpoint_path, header, model->params(), optimizer));
+    }
+  }
+  progress.Finish();
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  out.train.images_per_sec = out.train.steps * f.batch / out.seconds;
+  return out;
+}
+
+}  // namespace ridge::cli

@@ -1,0 +1,115 @@
+#include "supernet/supernet.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "proto/architecture.h"
+#include "supernet/optimizer.h"
+#include "supernet/test_util.h"
+#include "supernet/trainer.h"
+#include "zoo/zoo.h"
+
+namespace ridge::nn {
+namespace {
+
+std::unique_ptr<Supernet> Make() {
+  auto net = Supernet::Create(*LoadZooSpace("fmnist_uib"), 1);
+  EXPECT_TRUE(net.ok()) << net.status();
+  return std::move(*net);
+}
+
+SpaceChoice ReferenceChoice() {
+  SearchSpace space = *LoadZooSpace("fmnist_uib");
+  return *MatchArchitecture(space, space.references(0));
+}
+
+TEST(Supernet, RunsLargestSmallestAndReference) {
+  auto net = Make();
+  Tensor x = testing::RandomTensor({4, 1, 28, 28}, 1);
+  for (const SpaceChoice& c : {LargestChoice(net->space()), SmallestChoice(net->space()), ReferenceChoice()}) {
+    ASSERT_TRUE(net->Select(c).ok());
+    auto logits = net->Forward(x, {true, 0.1f});
+    ASSERT_TRUE(logits.ok()) << logits.status();
+    EXPECT_EQ((*logits)->dims(), (Dims4{4, 10, 1, 1}));
+  }
+  EXPECT_EQ(net->selected().blocks_size(), ResolveArchitecture("fmnist_reference")->blocks_size());
+}
+
+TEST(Supernet, OnlyTheSelectedOpsGetGradients) {
+  auto net = Make();
+  SpaceChoice c = ReferenceChoice();  // Stage 1 slot 0: uib(0,3,...); stage 2 slot 2 skipped.
+  ASSERT_TRUE(net->Select(c).ok());
+  Tensor x = testing::RandomTensor({4, 1, 28, 28}, 1);
+  auto logits = *net->Forward(x, {true, 0.1f});
+  Tensor dlogits;
+  const int labels[] = {0, 1, 2, 3};
+  SoftmaxCrossEntropy(*logits, labels, 0.1f, &dlogits);
+  net->params().ZeroGrad();
+  ASSERT_TRUE(net->Backward(dlogits).ok());
+  auto grad_norm = [&](const std::string& name) {
+    Param* p = net->params().Find(name);
+    EXPECT_NE(p, nullptr) << name;
+    double s = 0;
+    for (float g : p->grad) s += std::fabs(g);
+    return s;
+  };
+  EXPECT_GT(grad_norm("stages.0.slots.0.uib.mid_dw_k3.weight"), 0);
+  EXPECT_EQ(grad_norm("stages.0.slots.0.uib.mid_dw_k5.weight"), 0);   // Kernel not chosen.
+  EXPECT_EQ(grad_norm("stages.0.slots.0.uib.start_dw_k3_s1.weight"), 0);  // No start DW chosen.
+  EXPECT_EQ(grad_norm("stages.1.slots.2.uib.expand.weight"), 0);      // Skipped slot.
+  // Expansion 4 of 32 channels = 128 hidden of the 40 * 6 = 240 kept: rows >= 128 get nothing.
+  Param* expand = net->params().Find("stages.0.slots.1.uib.expand.weight");
+  ASSERT_EQ(expand->shape, (std::vector<int64_t>{240, 40, 1, 1}));
+  for (int o = 128; o < 240; ++o) {
+    for (int i = 0; i < 40; ++i) EXPECT_EQ(expand->grad[o * 40 + i], 0.0f);
+  }
+}
+
+TEST(Supernet, ExtractedNetworkComputesTheSameFunction) {
+  auto net = Make();
+  DatasetOptions o;
+  o.train_images = 256, o.valid_images = 64, o.test_images = 10;
+  Dataset data = *LoadFashionMnist(o);
+  std::mt19937_64 rng(3);
+  for (int trial = 0; trial < 3; ++trial) {
+    SpaceChoice c = SampleUniform(net->space(), rng);
+    ASSERT_TRUE(net->Select(c).ok());
+    ASSERT_TRUE(net->RecalibrateBatchNorm(data.train, 256, 64).ok());
+    auto standalone = net->Extract();
+    ASSERT_TRUE(standalone.ok()) << standalone.status();
+    EXPECT_EQ(ArchitectureId((*standalone)->architecture()), ArchitectureId(net->selected()));
+    Tensor x = testing::RandomTensor({3, 1, 28, 28}, 9);
+    const Tensor* a = *net->Forward(x, {false, 0});
+    std::vector<float> from_supernet(a->data(), a->data() + a->size());
+    const Tensor* b = *(*standalone)->Forward(x, {false, 0});
+    for (int64_t i = 0; i < b->size(); ++i) EXPECT_NEAR(b->data()[i], from_supernet[i], 1e-4) << i;
+  }
+}
+
+TEST(Supernet, RecalibrationSetsStatisticsFromTrainingImages) {
+  auto net = Make();
+  DatasetOptions o;
+  o.train_images = 128, o.valid_images = 10, o.test_images = 10;
+  Dataset data = *LoadFashionMnist(o);
+  ASSERT_TRUE(net->Select(SmallestChoice(net->space())).ok());
+  Param* mean = net->params().Find("stem.0.conv.bn.running_mean");
+  ASSERT_NE(mean, nullptr);
+  EXPECT_EQ(mean->value[0], 0.0f);
+  ASSERT_TRUE(net->RecalibrateBatchNorm(data.train, 128, 64).ok());
+  EXPECT_NE(mean->value[0], 0.0f);
+  const std::vector<float> once = mean->value;
+  ASSERT_TRUE(net->RecalibrateBatchNorm(data.train, 128, 64).ok());
+  EXPECT_EQ(mean->value, once);  // Same images, same statistics: no drift from before.
+}
+
+TEST(Supernet, ChoicesOutsideTheSpaceAreRefused) {
+  auto net = Make();
+  SpaceChoice c = LargestChoice(net->space());
+  c.stages[0].filters = 33;
+  EXPECT_THAT(net->Select(c).message(), ::testing::HasSubstr("stages[0].slots[0].filters: 33 is not among"));
+  c = LargestChoice(net->space());
+  c.stages[1].slots[0].skip = true;
+  EXPECT_FALSE(net->Select(c).ok());
+}
+
+}  // namespace
+}  // namespace ridge::nn

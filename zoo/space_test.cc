@@ -1,0 +1,84 @@
+// The built-in fmnist_uib space and the choice <-> architecture mapping.
+#include <set>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "latency/costing.h"
+#include "proto/architecture.h"
+#include "proto/space.h"
+#include "proto/textproto.h"
+#include "zoo/zoo.h"
+
+namespace ridge {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(FmnistSpace, SizedForThisMachine) {
+  SearchSpace space = *LoadZooSpace("fmnist_uib");
+  const int64_t largest = CostArchitecture(*BuildArchitecture(space, LargestChoice(space)))->macs;
+  const int64_t smallest = CostArchitecture(*BuildArchitecture(space, SmallestChoice(space)))->macs;
+  // Issue: the largest subnet costs roughly 10-40 MMACs at 28x28.
+  EXPECT_GE(largest, 10'000'000);
+  EXPECT_LE(largest, 40'000'000);
+  EXPECT_LT(smallest, largest / 5);
+  Architecture reference = *ResolveArchitecture("fmnist_reference");
+  EXPECT_EQ(reference.name(), "fmnist_reference");
+  EXPECT_TRUE(MatchArchitecture(space, reference).ok());
+}
+
+TEST(Space, SamplesRoundTripThroughArchitectures) {
+  SearchSpace space = *LoadZooSpace("fmnist_uib");
+  std::mt19937_64 rng(11);
+  std::set<std::string> ids;
+  for (int i = 0; i < 200; ++i) {
+    SpaceChoice c = SampleUniform(space, rng);
+    absl::StatusOr<Architecture> arch = BuildArchitecture(space, c);
+    ASSERT_TRUE(arch.ok()) << arch.status();
+    ids.insert(ArchitectureId(*arch));
+    absl::StatusOr<SpaceChoice> back = MatchArchitecture(space, *arch);
+    ASSERT_TRUE(back.ok()) << back.status() << "\n" << CanonicalEncoding(*arch);
+    EXPECT_EQ(CanonicalEncoding(*BuildArchitecture(space, *back)), CanonicalEncoding(*arch));
+  }
+  EXPECT_GT(ids.size(), 190u);  // Sampling covers a large space.
+}
+
+TEST(Space, SamplingIsReproducibleFromItsSeed) {
+  SearchSpace space = *LoadZooSpace("fmnist_uib");
+  std::mt19937_64 a(5), b(5);
+  for (int i = 0; i < 20; ++i) EXPECT_TRUE(SampleUniform(space, a) == SampleUniform(space, b));
+}
+
+TEST(Space, ArchitecturesOutsideAreNamed) {
+  SearchSpace space = *LoadZooSpace("fmnist_uib");
+  Architecture a = *ResolveArchitecture("fmnist_reference");
+  a.mutable_blocks(1)->mutable_uib()->set_expansion(3);
+  EXPECT_THAT(MatchArchitecture(space, a).status().message(),
+              HasSubstr("block 1 uib(0,3,1,32,3) does not fit stages[0].slots[0]"));
+  Architecture mobilenet = *ResolveArchitecture("mobilenetv2_100");
+  EXPECT_FALSE(MatchArchitecture(space, mobilenet).ok());
+}
+
+TEST(Space, StructureErrors) {
+  SearchSpace space = *LoadZooSpace("fmnist_uib");
+  SearchSpace bad = space;
+  bad.mutable_stages(1)->mutable_slots(0)->set_optional(true);
+  bad.mutable_stages(1)->mutable_slots(0)->set_stride(1);
+  EXPECT_THAT(ValidateSpaceStructure(bad).message(),
+              HasSubstr("search_space.stages[1].slots[0].optional: true is not allowed on a stage's first slot"));
+  bad = space;
+  bad.mutable_head()->RemoveLast();
+  EXPECT_THAT(ValidateSpaceStructure(bad).message(), HasSubstr("must end with global_pool then classifier"));
+  bad = space;
+  bad.mutable_references(0)->mutable_blocks(0)->mutable_conv()->set_filters(16);
+  EXPECT_THAT(ValidateSpaceStructure(bad).message(), HasSubstr("search_space.references[0]"));
+}
+
+TEST(ResolveSearchSpace, NameFileAndErrors) {
+  EXPECT_EQ(ResolveSearchSpace("fmnist_uib")->name(), "fmnist_uib");
+  EXPECT_THAT(ResolveSearchSpace("imagenet_uib").status().message(),
+              HasSubstr("--space: 'imagenet_uib' is neither a built-in space (fmnist_uib)"));
+}
+
+}  // namespace
+}  // namespace ridge
