@@ -4,32 +4,9 @@
 # clear error and exit code 2, never a crash.
 set -u
 RIDGE="${RIDGE:-cli/ridge}"
-PY=/usr/bin/python3
-TMP="${TEST_TMPDIR:-$(mktemp -d)}"
-failures=0
+# shellcheck source=cli/test_lib.sh
+source "$(dirname "$0")/test_lib.sh"
 
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-# expect_ok NAME CMD... : exit 0, stdout saved to $TMP/out.
-expect_ok() {
-  local name=$1; shift
-  if ! "$@" >"$TMP/out" 2>"$TMP/err"; then fail "$name: exit $? ($(cat "$TMP/err"))"; fi
-}
-
-# expect_error NAME EXPECTED_SUBSTRING CMD... : exit 2 and the message on stderr.
-expect_error() {
-  local name=$1 want=$2; shift 2
-  "$@" >"$TMP/out" 2>"$TMP/err"
-  local code=$?
-  [ "$code" -eq 2 ] || fail "$name: exit $code, want 2"
-  grep -qF -- "$want" "$TMP/err" || fail "$name: stderr lacks '$want': $(cat "$TMP/err")"
-}
-
-# json_check NAME PYTHON_EXPR: evaluates EXPR with `d` = parsed $TMP/out.
-json_check() {
-  $PY -c "import json,sys; d=json.load(open('$TMP/out')); sys.exit(0 if ($2) else 1)" \
-    || fail "$1: $(head -c 400 "$TMP/out")"
-}
 
 expect_ok "model list json" "$RIDGE" model list --format=json
 json_check "model list has six models with integer counts" \
@@ -90,8 +67,4 @@ expect_error "unknown field" "width_multiplier" "$RIDGE" model show "$TMP/unknow
 printf 'input { height: 32 width: 32 channels: 3 }\nnum_classes: 10\nactivation: RELU\nblocks { uib { start_dw_kernel: 4 mid_dw_kernel: 3 stride: 1 filters: 8 expansion: 2 } }\nblocks { global_pool {} }\nblocks { classifier {} }\n' >"$TMP/badkernel.textproto"
 expect_error "bad kernel in file" "architecture.blocks[0].uib.start_dw_kernel: 4 is not one of {0, 3, 5, 7}" "$RIDGE" model show "$TMP/badkernel.textproto"
 
-if [ "$failures" -ne 0 ]; then
-  echo "$failures check(s) failed"
-  exit 1
-fi
-echo "all CLI checks passed"
+finish

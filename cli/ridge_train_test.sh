@@ -4,24 +4,9 @@
 # documented keys, checkpoints round-trip, bad input gets exit code 2.
 set -u
 RIDGE="${RIDGE:-cli/ridge}"
-PY=/usr/bin/python3
-TMP="${TEST_TMPDIR:-$(mktemp -d)}"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-expect_ok() {
-  local name=$1; shift
-  "$@" >"$TMP/out" 2>"$TMP/err" || fail "$name: exit $? ($(tail -3 "$TMP/err"))"
-}
-expect_error() {
-  local name=$1 want=$2; shift 2
-  "$@" >"$TMP/out" 2>"$TMP/err"
-  local code=$?
-  [ "$code" -eq 2 ] || fail "$name: exit $code, want 2 ($(tail -2 "$TMP/err"))"
-  grep -qF -- "$want" "$TMP/err" || fail "$name: stderr lacks '$want': $(tail -2 "$TMP/err")"
-}
-json_check() {
-  $PY -c "import json,sys; d=json.load(open('$TMP/out')); sys.exit(0 if ($2) else 1)" || fail "$1: $(head -c 600 "$TMP/out")"
-}
+# shellcheck source=cli/test_lib.sh
+source "$(dirname "$0")/test_lib.sh"
+
 
 expect_ok "train" "$RIDGE" train --arch=fmnist_reference --epochs=2 --batch=64 --train_images=512 \
   --checkpoint="$TMP/ref.ckpt" --format=json --threads=1
@@ -57,5 +42,4 @@ expect_error "unknown space" "--space: 'nope' is neither a built-in space" "$RID
 expect_error "missing data" "/nonexistent/train-images-idx3-ubyte.gz: cannot open" \
   "$RIDGE" train --arch=fmnist_reference --data_dir=/nonexistent
 
-if [ "$failures" -ne 0 ]; then echo "$failures check(s) failed"; exit 1; fi
-echo "all training CLI checks passed"
+finish

@@ -25,7 +25,9 @@ class ConvModule : public BlockModule {
   absl::Status Forward(const Tensor& x, const Block& cfg, const ForwardContext& ctx, const Tensor** y) override {
     return conv_.Forward(x, cfg.conv().filters(), ctx, y);
   }
-  absl::Status Backward(const Tensor& dy, const Tensor** dx) override { return conv_.Backward(dy, true, dx); }
+  absl::Status Backward(const Tensor& dy, const Tensor** dx) override {
+    return conv_.Backward(dy, dx != nullptr, dx);
+  }
 
  private:
   ConvBn conv_;
@@ -67,7 +69,7 @@ class LayerScale {
     ds_.resize(x_->dims().c);
     RETURN_IF_ERROR(op_.Backward(*x_, scale_->value.data(), dy, &dx_, ds_.data()));
     for (size_t c = 0; c < ds_.size(); ++c) scale_->grad[c] += ds_[c];
-    *dx = &dx_;
+    if (dx != nullptr) *dx = &dx_;
     return absl::OkStatus();
   }
 
@@ -110,7 +112,7 @@ class FusedModule : public BlockModule {
     const Tensor *dh, *dxb;
     RETURN_IF_ERROR(project_.Backward(dy, true, &dh));
     RETURN_IF_ERROR(active_expand_->Backward(*dh, true, &dxb));
-    *dx = residual_ ? add_.Backward(dy, *dxb) : dxb;
+    if (dx != nullptr) *dx = residual_ ? add_.Backward(dy, *dxb) : dxb;
     return absl::OkStatus();
   }
 
@@ -200,7 +202,7 @@ class UibModule : public BlockModule {
     if (active_mid_ != nullptr) RETURN_IF_ERROR(active_mid_->Backward(*d, true, &d));
     if (has_expand_) RETURN_IF_ERROR(expand_->Backward(*d, true, &d));
     if (active_start_ != nullptr) RETURN_IF_ERROR(active_start_->Backward(*d, true, &d));
-    *dx = residual_ ? add_.Backward(dy, *d) : d;
+    if (dx != nullptr) *dx = residual_ ? add_.Backward(dy, *d) : d;
     return absl::OkStatus();
   }
 
@@ -305,7 +307,7 @@ class MqaModule : public BlockModule {
     AddInto(&d_norm_out_, *dvin);
     const Tensor* dxb;
     RETURN_IF_ERROR(norm_.Backward(d_norm_out_, &dxb));
-    *dx = add_.Backward(dy, *dxb);
+    if (dx != nullptr) *dx = add_.Backward(dy, *dxb);
     return absl::OkStatus();
   }
 
@@ -333,7 +335,7 @@ class PoolModule : public BlockModule {
   }
   absl::Status Backward(const Tensor& dy, const Tensor** dx) override {
     RETURN_IF_ERROR(op_.Backward(x_dims_, dy, &dx_));
-    *dx = &dx_;
+    if (dx != nullptr) *dx = &dx_;
     return absl::OkStatus();
   }
 

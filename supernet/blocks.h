@@ -41,7 +41,9 @@ class BlockModule {
   // next Forward; x must stay unchanged until Backward.
   virtual absl::Status Forward(const Tensor& x, const Block& cfg, const ForwardContext& ctx,
                                const Tensor** y) = 0;
-  // Accumulates parameter gradients; *dx is the gradient w.r.t. x.
+  // Accumulates parameter gradients; *dx is the gradient w.r.t. x. With dx
+  // null the caller does not need it (the first block of a network), and
+  // modules that can skip computing it do.
   virtual absl::Status Backward(const Tensor& dy, const Tensor** dx) = 0;
 };
 

@@ -181,7 +181,7 @@ absl::Status Norm::Backward(const Tensor& dy, const Tensor** dx) {
     scale_->grad[k] += dscale_[k];
     shift_->grad[k] += dshift_[k];
   }
-  *dx = &dx_;
+  if (dx != nullptr) *dx = &dx_;
   return absl::OkStatus();
 }
 
@@ -217,7 +217,7 @@ absl::Status Linear::Backward(const Tensor& dy, const Tensor** dx) {
   RETURN_IF_ERROR(op_.Backward(*x_, w, dy, &dx_, dw_active_.data(), db.data()));
   ScatterAddPrefix(dw_active_.data(), max_in_, out_, in, 1, weight_->grad.data());
   for (int64_t o = 0; o < out_; ++o) bias_->grad[o] += db[o];
-  *dx = &dx_;
+  if (dx != nullptr) *dx = &dx_;
   return absl::OkStatus();
 }
 

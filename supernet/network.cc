@@ -1,5 +1,7 @@
 #include "supernet/network.h"
 
+#include <iterator>
+
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "proto/layers.h"
@@ -20,8 +22,10 @@ absl::StatusOr<const Tensor*> PathRunner::Forward(const std::vector<PathStep>& p
 absl::Status PathRunner::Backward(const std::vector<PathStep>& path, const Tensor& dlogits) {
   const Tensor* d = &dlogits;
   for (auto it = path.rbegin(); it != path.rend(); ++it) {
-    const Tensor* dx;
-    RETURN_IF_ERROR(it->module->Backward(*d, &dx));
+    const Tensor* dx = nullptr;
+    // Nobody needs the gradient of the images.
+    const bool first = std::next(it) == path.rend();
+    RETURN_IF_ERROR(it->module->Backward(*d, first ? nullptr : &dx));
     d = dx;
   }
   return absl::OkStatus();

@@ -34,6 +34,17 @@ struct Converter {
     own = memory(own_is_dst ? to : from, Engine());
     reorder = dnnl::reorder(memory(from, Engine()), memory(to, Engine()));
   }
+  // Plain `user` data in the primitive's format: `user` itself or `own`.
+  memory In(memory user) {
+    if (!needed) return user;
+    reorder.execute(Stream(), user, own);
+    return own;
+  }
+  // Where the primitive should write, for `user` to hold it after Out().
+  memory Target(const memory& user) const { return needed ? own : user; }
+  void Out(memory user) {
+    if (needed) reorder.execute(Stream(), own, user);
+  }
 };
 
 }  // namespace
@@ -94,11 +105,7 @@ absl::Status ConvOp::Forward(const Tensor& x, const float* w, int64_t out_c, boo
   return DnnlCall("conv forward", [&] {
     Entry& e = Get(x.dims(), out_c, training);
     y->Resize(OutputDims(x.dims(), out_c));
-    memory wm = Wrap(e.plain_w, w);
-    if (e.fwd_weights.needed) {
-      e.fwd_weights.reorder.execute(Stream(), wm, e.fwd_weights.own);
-      wm = e.fwd_weights.own;
-    }
+    memory wm = e.fwd_weights.In(Wrap(e.plain_w, w));
     e.fwd.execute(Stream(), {{DNNL_ARG_SRC, x.memory()}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, y->memory()}});
     Stream().wait();
   });
@@ -122,17 +129,12 @@ absl::Status ConvOp::Backward(const Tensor& x, const float* w, const Tensor& dy,
       e.has_bwd = true;
     }
     memory dwm = Wrap(e.plain_w, dw);
-    memory dw_target = e.bwd_diff_weights.needed ? e.bwd_diff_weights.own : dwm;
     e.bwd_weights.execute(Stream(), {{DNNL_ARG_SRC, x.memory()}, {DNNL_ARG_DIFF_DST, dy.memory()},
-                                     {DNNL_ARG_DIFF_WEIGHTS, dw_target}});
-    if (e.bwd_diff_weights.needed) e.bwd_diff_weights.reorder.execute(Stream(), dw_target, dwm);
+                                     {DNNL_ARG_DIFF_WEIGHTS, e.bwd_diff_weights.Target(dwm)}});
+    e.bwd_diff_weights.Out(dwm);
     if (dx != nullptr) {
       dx->Resize(x.dims());
-      memory wm = Wrap(e.plain_w, w);
-      if (e.bwd_data_weights.needed) {
-        e.bwd_data_weights.reorder.execute(Stream(), wm, e.bwd_data_weights.own);
-        wm = e.bwd_data_weights.own;
-      }
+      memory wm = e.bwd_data_weights.In(Wrap(e.plain_w, w));
       e.bwd_data.execute(Stream(), {{DNNL_ARG_DIFF_DST, dy.memory()}, {DNNL_ARG_WEIGHTS, wm},
                                     {DNNL_ARG_DIFF_SRC, dx->memory()}});
     }
@@ -404,11 +406,7 @@ absl::Status LinearOp::Forward(const Tensor& x, const float* w, const float* b, 
     const Dims4 in{x.dims().n, x.dims().c * x.dims().h * x.dims().w, 1, 1};
     Entry& e = Get(in, out, training);
     y->Resize(Dims4{in.n, out, 1, 1});
-    memory wm = Wrap(e.plain_w, w);
-    if (e.fwd_weights.needed) {
-      e.fwd_weights.reorder.execute(Stream(), wm, e.fwd_weights.own);
-      wm = e.fwd_weights.own;
-    }
+    memory wm = e.fwd_weights.In(Wrap(e.plain_w, w));
     e.fwd.execute(Stream(), {{DNNL_ARG_SRC, Wrap(e.src, x.data())}, {DNNL_ARG_WEIGHTS, wm},
                              {DNNL_ARG_BIAS, Wrap(Vec(out), b)}, {DNNL_ARG_DST, Wrap(e.dst, y->data())}});
     Stream().wait();
@@ -434,17 +432,13 @@ absl::Status LinearOp::Backward(const Tensor& x, const float* w, const Tensor& d
       e.has_bwd = true;
     }
     memory dwm = Wrap(e.plain_w, dw);
-    memory target = e.bwd_diff_weights.needed ? e.bwd_diff_weights.own : dwm;
     e.bwd_weights.execute(Stream(), {{DNNL_ARG_SRC, Wrap(e.src, x.data())}, {DNNL_ARG_DIFF_DST, Wrap(e.dst, dy.data())},
-                                     {DNNL_ARG_DIFF_WEIGHTS, target}, {DNNL_ARG_DIFF_BIAS, Wrap(Vec(out), db)}});
-    if (e.bwd_diff_weights.needed) e.bwd_diff_weights.reorder.execute(Stream(), target, dwm);
+                                     {DNNL_ARG_DIFF_WEIGHTS, e.bwd_diff_weights.Target(dwm)},
+                                     {DNNL_ARG_DIFF_BIAS, Wrap(Vec(out), db)}});
+    e.bwd_diff_weights.Out(dwm);
     if (dx != nullptr) {
       dx->Resize(x.dims());
-      memory wm = Wrap(e.plain_w, w);
-      if (e.bwd_data_weights.needed) {
-        e.bwd_data_weights.reorder.execute(Stream(), wm, e.bwd_data_weights.own);
-        wm = e.bwd_data_weights.own;
-      }
+      memory wm = e.bwd_data_weights.In(Wrap(e.plain_w, w));
       e.bwd_data.execute(Stream(), {{DNNL_ARG_DIFF_DST, Wrap(e.dst, dy.data())}, {DNNL_ARG_WEIGHTS, wm},
                                     {DNNL_ARG_DIFF_SRC, Wrap(e.src, dx->data())}});
     }
