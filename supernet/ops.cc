@@ -1,10 +1,12 @@
 #include "supernet/ops.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <unordered_map>
 
 #include "absl/strings/str_cat.h"
+#include "supernet/depthwise.h"
 #include "supernet/dnnl_context.h"
 
 namespace ridge::nn {
@@ -111,7 +113,20 @@ absl::Status ConvOp::Forward(const Tensor& x, const float* w, int64_t out_c, boo
   });
 }
 
+bool ConvOp::CustomBackward(const Dims4& out) const {
+  // Measured on this machine (docs/decisions.md): Ridge's kernels win on these.
+  return depthwise_ && !onednn_only_ && (stride_ == 2 || std::min(out.h, out.w) >= 7);
+}
+
 absl::Status ConvOp::Backward(const Tensor& x, const float* w, const Tensor& dy, Tensor* dx, float* dw) {
+  if (CustomBackward(dy.dims())) {
+    DepthwiseBackwardWeights(x, dy, kernel_, stride_, dw);
+    if (dx != nullptr) {
+      dx->Resize(x.dims());
+      DepthwiseBackwardData(dy, w, kernel_, stride_, dx);
+    }
+    return absl::OkStatus();
+  }
   return DnnlCall("conv backward", [&] {
     Entry& e = Get(x.dims(), dy.dims().c, /*training=*/true);
     if (!e.has_bwd) {

@@ -23,9 +23,13 @@ namespace ridge::nn {
 
 // k x k convolution with "same" padding (k - 1) / 2; depthwise when
 // `depthwise` (groups = channels). No bias: every conv is followed by BN.
+// Depthwise backward passes on feature maps of 7x7 or more, or at stride 2,
+// run Ridge's NHWC kernels (depthwise.h), where oneDNN 2.6 is 1.5-6x slower
+// on NHWC; `onednn_only` turns that off (tests use it as the reference).
 class ConvOp {
  public:
-  ConvOp(int kernel, int stride, bool depthwise) : kernel_(kernel), stride_(stride), depthwise_(depthwise) {}
+  ConvOp(int kernel, int stride, bool depthwise, bool onednn_only = false)
+      : kernel_(kernel), stride_(stride), depthwise_(depthwise), onednn_only_(onednn_only) {}
 
   // y = conv(x, w), w holding out_c x (depthwise ? 1 : x.c) x k x k floats.
   absl::Status Forward(const Tensor& x, const float* w, int64_t out_c, bool training, Tensor* y);
@@ -41,8 +45,10 @@ class ConvOp {
   Entry& Get(const Dims4& in, int64_t out_c, bool training);
   dnnl::memory::desc PlainWeightsDesc(int64_t in_c, int64_t out_c) const;
 
+  bool CustomBackward(const Dims4& out) const;
+
   int kernel_, stride_;
-  bool depthwise_;
+  bool depthwise_, onednn_only_;
   std::map<std::tuple<Dims4, int64_t, bool>, std::shared_ptr<Entry>> cache_;
 };
 

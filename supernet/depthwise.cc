@@ -1,0 +1,108 @@
+#include "supernet/depthwise.h"
+
+#include <omp.h>
+
+#include <cstring>
+#include <vector>
+
+namespace ridge::nn {
+namespace {
+
+// w [c][kh][kw] -> [kh][kw][c], so each tap is a contiguous channel vector.
+std::vector<float> TapMajor(const float* w, int64_t c, int k) {
+  std::vector<float> t(static_cast<size_t>(k) * k * c);
+  for (int64_t ch = 0; ch < c; ++ch) {
+    for (int tap = 0; tap < k * k; ++tap) t[tap * c + ch] = w[ch * k * k + tap];
+  }
+  return t;
+}
+
+__attribute__((target_clones("avx2", "default")))
+void MulAdd(float* __restrict out, const float* __restrict a, const float* __restrict b, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) out[i] += a[i] * b[i];
+}
+
+}  // namespace
+
+void DepthwiseForward(const Tensor& x, const float* w, int k, int s, Tensor* y) {
+  const Dims4 in = x.dims(), out = y->dims();
+  const int64_t c = in.c, pad = (k - 1) / 2;
+  const std::vector<float> taps = TapMajor(w, c, k);
+#pragma omp parallel for schedule(static)
+  for (int64_t row = 0; row < out.n * out.h; ++row) {
+    const int64_t n = row / out.h, oh = row % out.h;
+    for (int64_t ow = 0; ow < out.w; ++ow) {
+      float* o = y->data() + ((n * out.h + oh) * out.w + ow) * c;
+      std::memset(o, 0, sizeof(float) * c);
+      for (int kh = 0; kh < k; ++kh) {
+        const int64_t ih = oh * s + kh - pad;
+        if (ih < 0 || ih >= in.h) continue;
+        for (int kw = 0; kw < k; ++kw) {
+          const int64_t iw = ow * s + kw - pad;
+          if (iw < 0 || iw >= in.w) continue;
+          MulAdd(o, x.data() + ((n * in.h + ih) * in.w + iw) * c, taps.data() + (kh * k + kw) * c, c);
+        }
+      }
+    }
+  }
+}
+
+void DepthwiseBackwardData(const Tensor& dy, const float* w, int k, int s, Tensor* dx) {
+  const Dims4 out = dy.dims(), in = dx->dims();
+  const int64_t c = in.c, pad = (k - 1) / 2;
+  const std::vector<float> taps = TapMajor(w, c, k);
+  // Gather form: each input pixel sums the outputs whose window covers it, so
+  // rows are independent and need no atomics.
+#pragma omp parallel for schedule(static)
+  for (int64_t row = 0; row < in.n * in.h; ++row) {
+    const int64_t n = row / in.h, ih = row % in.h;
+    for (int64_t iw = 0; iw < in.w; ++iw) {
+      float* g = dx->data() + ((n * in.h + ih) * in.w + iw) * c;
+      std::memset(g, 0, sizeof(float) * c);
+      for (int kh = 0; kh < k; ++kh) {
+        const int64_t t = ih + pad - kh;
+        if (t < 0 || t % s != 0 || t / s >= out.h) continue;
+        const int64_t oh = t / s;
+        for (int kw = 0; kw < k; ++kw) {
+          const int64_t u = iw + pad - kw;
+          if (u < 0 || u % s != 0 || u / s >= out.w) continue;
+          MulAdd(g, dy.data() + ((n * out.h + oh) * out.w + u / s) * c, taps.data() + (kh * k + kw) * c, c);
+        }
+      }
+    }
+  }
+}
+
+void DepthwiseBackwardWeights(const Tensor& x, const Tensor& dy, int k, int s, float* dw) {
+  const Dims4 in = x.dims(), out = dy.dims();
+  const int64_t c = in.c, pad = (k - 1) / 2, taps = int64_t{k} * k;
+  std::vector<float> total(taps * c, 0.0f);
+#pragma omp parallel
+  {
+    // Each thread sums its images into its own buffer, then adds it once.
+    std::vector<float> acc(taps * c, 0.0f);
+#pragma omp for schedule(static) nowait
+    for (int64_t row = 0; row < out.n * out.h; ++row) {
+      const int64_t n = row / out.h, oh = row % out.h;
+      for (int64_t ow = 0; ow < out.w; ++ow) {
+        const float* g = dy.data() + ((n * out.h + oh) * out.w + ow) * c;
+        for (int kh = 0; kh < k; ++kh) {
+          const int64_t ih = oh * s + kh - pad;
+          if (ih < 0 || ih >= in.h) continue;
+          for (int kw = 0; kw < k; ++kw) {
+            const int64_t iw = ow * s + kw - pad;
+            if (iw < 0 || iw >= in.w) continue;
+            MulAdd(acc.data() + (kh * k + kw) * c, g, x.data() + ((n * in.h + ih) * in.w + iw) * c, c);
+          }
+        }
+      }
+    }
+#pragma omp critical
+    for (size_t i = 0; i < acc.size(); ++i) total[i] += acc[i];
+  }
+  for (int64_t ch = 0; ch < c; ++ch) {
+    for (int64_t tap = 0; tap < taps; ++tap) dw[ch * taps + tap] = total[tap * c + ch];
+  }
+}
+
+}  // namespace ridge::nn
