@@ -28,6 +28,7 @@ void AddLatencyCommands(std::vector<Command>* commands);
 void AddHardwareCommands(std::vector<Command>* commands);
 void AddTrainCommands(std::vector<Command>* commands);
 void AddSupernetCommands(std::vector<Command>* commands);
+void AddSearchCommands(std::vector<Command>* commands);
 
 // Runs the CLI; returns the process exit code (0 ok, 1 failure, 2 bad usage).
 int RunCli(int argc, char** argv);

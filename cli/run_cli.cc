@@ -24,6 +24,7 @@ std::vector<Command> AllCommands() {
   AddHardwareCommands(&commands);
   AddTrainCommands(&commands);
   AddSupernetCommands(&commands);
+  AddSearchCommands(&commands);
   return commands;
 }
 

@@ -243,8 +243,8 @@ absl::Status ValidateSearchSpace(const SearchSpace& space, absl::string_view pat
 
 absl::Status ValidateCampaignSpec(const CampaignSpec& spec, absl::string_view path) {
   Checker c;
-  if (spec.has_space() == spec.has_coarse_space()) {
-    c.Fail(path, "exactly one of space and coarse_space must be set");
+  if (int{spec.has_space()} + int{spec.has_coarse_space()} + int{!spec.space_ref().empty()} != 1) {
+    c.Fail(path, "exactly one of space, space_ref and coarse_space must be set");
   }
   if (spec.has_space()) c.Merge(ValidateSearchSpace(spec.space(), At(path, "space")));
   if (spec.has_coarse_space()) c.Merge(ValidateSearchSpace(spec.coarse_space(), At(path, "coarse_space")));

@@ -205,7 +205,7 @@ TEST(ValidateCampaignSpec, TargetsAndSpaces) {
   c.mutable_training()->set_label_smoothing(1.0);
   c.mutable_space()->set_num_classes(0);
   absl::Status s = ValidateCampaignSpec(c);
-  EXPECT_THAT(s.message(), HasSubstr("campaign: exactly one of space and coarse_space must be set"));
+  EXPECT_THAT(s.message(), HasSubstr("campaign: exactly one of space, space_ref and coarse_space must be set"));
   EXPECT_THAT(s.message(), HasSubstr("campaign.targets[0].budget_ms[0]: -3 must be > 0"));
   EXPECT_THAT(s.message(), HasSubstr("campaign.targets[1]: hardware 'pixel6_cpu' with device_key '' appears twice"));
   EXPECT_THAT(s.message(), HasSubstr("campaign.targets[1].budget_ms: needs at least one budget"));

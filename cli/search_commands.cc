@@ -1,0 +1,218 @@
+// `ridge search --spec=FILE`: a whole TuNAS campaign in-process: search,
+// then Pareto fronts per hardware; writes JSON, CSV and a search log.
+#include <fstream>
+#include <sys/stat.h>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "cli/command.h"
+#include "cli/flags.h"
+#include "cli/output.h"
+#include "cli/progress.h"
+#include "common/status_macros.h"
+#include "latency/hardware_profiles.h"
+#include "proto/architecture.h"
+#include "proto/textproto.h"
+#include "proto/validate.h"
+#include "search/fronts.h"
+#include "search/tunas.h"
+#include "supernet/dnnl_context.h"
+#include "zoo/zoo.h"
+
+ABSL_FLAG(std::string, spec, "", "Campaign spec: a CampaignSpec textproto file (see examples/campaigns/).");
+ABSL_FLAG(std::string, out, "", "Directory for fronts.json, fronts.csv and search_log.csv (created if missing).");
+
+namespace ridge::cli {
+namespace {
+
+struct Campaign {
+  CampaignSpec spec;
+  SearchSpace space;
+  std::vector<search::SearchTarget> targets;
+  search::TunasOptions options;
+};
+
+// Reads and validates the spec, resolving the space and the hardware.
+absl::StatusOr<Campaign> LoadCampaign(const std::string& path) {
+  Campaign c;
+  if (path.empty()) return absl::InvalidArgumentError("--spec: must be given");
+  RETURN_IF_ERROR(WithContext(ReadTextProtoFile(path, &c.spec), "--spec"));
+  RETURN_IF_ERROR(WithContext(ValidateCampaignSpec(c.spec), path));
+  if (c.spec.has_coarse_space()) {
+    return absl::UnimplementedError(absl::StrCat(path, ": coarse_space (coarse-then-fine) is not implemented yet; "
+                                                  "give space or space_ref for a one-stage search"));
+  }
+  if (c.spec.has_space()) {
+    c.space = c.spec.space();
+    RETURN_IF_ERROR(WithContext(ValidateSpaceStructure(c.space, "campaign.space"), path));
+  } else {
+    ASSIGN_OR_RETURN(c.space, ResolveSearchSpace(c.spec.space_ref(), absl::StrCat(path, ": space_ref")));
+  }
+  for (int i = 0; i < c.spec.targets_size(); ++i) {
+    const Target& t = c.spec.targets(i);
+    if (t.hardware().empty()) {
+      return absl::UnimplementedError(absl::StrCat(path, ": targets[", i, "]: a device_key without hardware needs "
+                                                   "measurement workers, which are not implemented yet"));
+    }
+    ASSIGN_OR_RETURN(HardwareProfile profile,
+                     ResolveHardware(t.hardware(), absl::StrCat(path, ": targets[", i, "].hardware")));
+    for (double budget : t.budget_ms()) {
+      c.targets.push_back({profile, budget, t.reward() == REWARD_TYPE_UNSPECIFIED ? ABS : t.reward(), t.beta()});
+    }
+  }
+  const TrainingSpec& tr = c.spec.training();
+  search::TunasOptions& o = c.options;
+  if (tr.coarse_steps() > 0) o.steps = tr.coarse_steps();
+  if (tr.batch_size() > 0) o.batch_size = tr.batch_size();
+  if (tr.learning_rate() > 0) o.learning_rate = tr.learning_rate();
+  if (tr.warmup_fraction() > 0) o.warmup_fraction = tr.warmup_fraction();
+  if (tr.weight_decay() > 0) o.optimizer.weight_decay = static_cast<float>(tr.weight_decay());
+  if (tr.label_smoothing() > 0) o.label_smoothing = static_cast<float>(tr.label_smoothing());
+  if (tr.policy_learning_rate() > 0) o.policy_learning_rate = tr.policy_learning_rate();
+  if (tr.policy_delay_fraction() > 0) o.policy_delay_fraction = tr.policy_delay_fraction();
+  if (tr.op_warmup_fraction() > 0) o.op_warmup_fraction = tr.op_warmup_fraction();
+  if (tr.filter_warmup_fraction() > 0) o.filter_warmup_fraction = tr.filter_warmup_fraction();
+  if (tr.optimizer() == RMSPROP) o.optimizer.kind = nn::OptimizerKind::kRmsProp;
+  o.augment = c.spec.dataset().augment();
+  o.seed = c.spec.seed() ? c.spec.seed() : 1;
+  if (c.spec.has_deployment()) {
+    o.deployment_input = c.spec.deployment().input();
+    o.deployment_classes = c.spec.deployment().num_classes();
+  }
+  if (c.spec.top_samples() > 0) o.top_samples = c.spec.top_samples();
+  return c;
+}
+
+std::string TargetLabel(const search::SearchTarget& t) {
+  return absl::StrCat(t.profile.name(), "@", FormatDouble(t.budget_ms, 3), "ms");
+}
+
+void WriteFront(const search::HardwareFront& f, JsonWriter& json) {
+  json.Key("hypervolume").Double(f.hypervolume);
+  json.Key("hypervolume_ref_latency_ms").Double(f.ref_latency_ms);
+  json.Key("front").BeginArray();
+  for (const search::ScoredCandidate& c : f.candidates) {
+    if (!c.on_front) continue;
+    json.BeginObject();
+    json.Key("accuracy").Double(c.accuracy);
+    json.Key("latency_ms").Double(c.latency_ms);
+    json.Key("arch_id").String(c.arch_id);
+    json.Key("origin").String(c.origin);
+    json.Key("canonical").String(CanonicalEncoding(c.arch));
+    json.EndObject();
+  }
+  json.EndArray();
+}
+
+absl::Status WriteFile(const std::string& path, const std::string& contents) {
+  std::ofstream out(path, std::ios::binary);
+  out << contents;
+  if (!out) return absl::PermissionDeniedError(absl::StrCat(path, ": cannot write"));
+  return absl::OkStatus();
+}
+
+absl::Status Search(const std::vector<std::string>&, std::string* out) {
+  ASSIGN_OR_RETURN(std::string format, FormatFlag({"table", "json"}));
+  ASSIGN_OR_RETURN(Campaign campaign, LoadCampaign(absl::GetFlag(FLAGS_spec)));
+  const std::string out_dir = absl::GetFlag(FLAGS_out);
+  if (!out_dir.empty()) {
+    mkdir(out_dir.c_str(), 0755);
+    struct stat st;
+    if (stat(out_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+      return absl::InvalidArgumentError(absl::StrCat("--out: '", out_dir, "' is not a directory we can create"));
+    }
+  }
+  nn::SetThreads(campaign.spec.training().threads());
+  nn::DatasetOptions data_options;
+  if (!campaign.spec.dataset().dir().empty()) data_options.dir = campaign.spec.dataset().dir();
+  if (campaign.spec.dataset().train_images() > 0) data_options.train_images = campaign.spec.dataset().train_images();
+  if (campaign.spec.dataset().valid_images() > 0) data_options.valid_images = campaign.spec.dataset().valid_images();
+  ASSIGN_OR_RETURN(nn::Dataset data, nn::LoadFashionMnist(data_options));
+  ASSIGN_OR_RETURN(std::unique_ptr<search::TunasSearch> s,
+                   search::TunasSearch::Create(campaign.space, campaign.targets, data, campaign.options));
+
+  Progress progress;
+  std::string log = "step,policy,target,loss,accuracy,latency_ms,reward,arch_id\n";
+  const int64_t every = progress.tty() ? 5 : 100;
+  for (int64_t step = 0; step < campaign.options.steps; ++step) {
+    ASSIGN_OR_RETURN(search::StepReport r, s->Step());
+    const search::PolicyState& p = s->policies()[r.policy];
+    absl::StrAppend(&log, r.step, ",", r.policy, ",", TargetLabel(p.target), ",", r.loss, ",", r.accuracy, ",",
+                    r.latency_ms, ",", r.reward, ",", ArchitectureId(s->supernet().selected()), "\n");
+    if ((step + 1) % every == 0 || step + 1 == campaign.options.steps) {
+      std::string status = "search";
+      for (const search::PolicyState& q : s->policies()) {
+        Architecture argmax = *BuildArchitecture(campaign.space, s->decisions().ToChoice(q.policy->Argmax()));
+        absl::StrAppend(&status, " | ", TargetLabel(q.target), " argmax ", ArchitectureId(argmax).substr(0, 6), " ",
+                        FormatDouble(*s->LatencyMs(argmax, q.target), 3), "ms R=", FormatDouble(q.last_reward, 3));
+      }
+      progress.Update(step + 1, campaign.options.steps, status);
+    }
+  }
+  progress.Finish();
+  std::fprintf(stderr, "scoring front candidates (proxy accuracy on the valid split after BN recalibration)\n");
+  ASSIGN_OR_RETURN(std::vector<search::HardwareFront> fronts, search::BuildFronts(s.get()));
+
+  JsonWriter json;
+  json.BeginObject();
+  json.Key("campaign").String(campaign.spec.name());
+  json.Key("space").String(campaign.space.name());
+  json.Key("steps").Int(campaign.options.steps);
+  json.Key("targets").BeginArray();
+  std::string tables;
+  for (const search::PolicyState& p : s->policies()) {
+    Architecture argmax = *BuildArchitecture(campaign.space, s->decisions().ToChoice(p.policy->Argmax()));
+    ASSIGN_OR_RETURN(double latency, s->LatencyMs(argmax, p.target));
+    json.BeginObject();
+    json.Key("hardware").String(p.target.profile.name());
+    json.Key("budget_ms").Double(p.target.budget_ms);
+    json.Key("argmax").BeginObject();
+    json.Key("arch_id").String(ArchitectureId(argmax));
+    json.Key("canonical").String(CanonicalEncoding(argmax));
+    json.EndObject();
+    json.Key("latency_ms").Double(latency);
+    for (const search::HardwareFront& f : fronts) {
+      if (f.hardware == p.target.profile.name()) WriteFront(f, json);
+    }
+    json.EndObject();
+  }
+  json.EndArray();
+  json.EndObject();
+
+  Table csv({"hardware", "arch_id", "origin", "accuracy", "latency_ms", "on_front", "canonical"});
+  for (const search::HardwareFront& f : fronts) {
+    Table table({"arch_id", "origin", "proxy_accuracy", "latency_ms", "on_front"}, {true, true});
+    for (const search::ScoredCandidate& c : f.candidates) {
+      table.AddRow({c.arch_id, c.origin, FormatDouble(c.accuracy), FormatDouble(c.latency_ms), c.on_front ? "*" : ""});
+      csv.AddRow({f.hardware, c.arch_id, c.origin, absl::StrCat(c.accuracy), absl::StrCat(c.latency_ms),
+                  c.on_front ? "1" : "0", CanonicalEncoding(c.arch)});
+    }
+    absl::StrAppend(&tables, "== ", f.hardware, ": hypervolume ", FormatDouble(f.hypervolume), " (reference point ",
+                    FormatDouble(f.ref_latency_ms), " ms, accuracy 0)\n", table.Render(), "\n");
+  }
+  Table argmaxes({"target", "argmax", "latency_ms", "budget_ms"}, {true, true});
+  for (const search::PolicyState& p : s->policies()) {
+    Architecture argmax = *BuildArchitecture(campaign.space, s->decisions().ToChoice(p.policy->Argmax()));
+    argmaxes.AddRow({TargetLabel(p.target), ArchitectureId(argmax), FormatDouble(*s->LatencyMs(argmax, p.target)),
+                     FormatDouble(p.target.budget_ms)});
+  }
+  if (!out_dir.empty()) {
+    RETURN_IF_ERROR(WriteFile(out_dir + "/fronts.json", json.str()));
+    RETURN_IF_ERROR(WriteFile(out_dir + "/fronts.csv", csv.RenderCsv()));
+    RETURN_IF_ERROR(WriteFile(out_dir + "/search_log.csv", log));
+  }
+  *out = format == "json" ? json.str() : absl::StrCat(argmaxes.Render(), "\n", tables);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void AddSearchCommands(std::vector<Command>* commands) {
+  commands->push_back({"search", "",
+                       "Run a TuNAS campaign in-process: one policy per (hardware, budget) on one supernet, "
+                       "then Pareto fronts per hardware.",
+                       {"spec", "out", "format"}, 0, 0, Search});
+}
+
+}  // namespace ridge::cli

@@ -1,0 +1,71 @@
+#include "search/fronts.h"
+
+#include <algorithm>
+#include <map>
+
+#include "common/status_macros.h"
+#include "proto/architecture.h"
+#include "search/pareto.h"
+#include "supernet/trainer.h"
+
+namespace ridge::search {
+
+absl::StatusOr<std::vector<HardwareFront>> BuildFronts(TunasSearch* search, int64_t recalibration_images) {
+  nn::Supernet& net = search->supernet();
+  const SearchSpace& space = search->decisions().space();
+  std::map<std::string, double> accuracy;  // By arch id: independent of hardware.
+  std::vector<HardwareFront> fronts;
+  std::vector<std::string> order;
+  for (const PolicyState& p : search->policies()) {
+    if (std::find(order.begin(), order.end(), p.target.profile.name()) == order.end()) {
+      order.push_back(p.target.profile.name());
+    }
+  }
+  for (const std::string& hw : order) {
+    HardwareFront front;
+    front.hardware = hw;
+    std::vector<std::pair<SpaceChoice, std::string>> choices;
+    const SearchTarget* target = nullptr;
+    for (const PolicyState& p : search->policies()) {
+      if (p.target.profile.name() != hw) continue;
+      target = &p.target;
+      front.ref_latency_ms = std::max(front.ref_latency_ms, 2 * p.target.budget_ms);
+      choices.emplace_back(search->decisions().ToChoice(p.policy->Argmax()), "argmax");
+      for (const auto& [reward, sample] : p.top) choices.emplace_back(search->decisions().ToChoice(sample), "sample");
+    }
+    for (const Architecture& ref : space.references()) {
+      ASSIGN_OR_RETURN(SpaceChoice c, MatchArchitecture(space, ref));
+      choices.emplace_back(c, "reference");
+    }
+    std::map<std::string, bool> seen;
+    for (const auto& [choice, origin] : choices) {
+      RETURN_IF_ERROR(net.Select(choice));
+      ScoredCandidate c;
+      c.arch = net.selected();
+      c.arch_id = ArchitectureId(c.arch);
+      if (seen[c.arch_id]) continue;
+      seen[c.arch_id] = true;
+      c.origin = origin;
+      auto it = accuracy.find(c.arch_id);
+      if (it == accuracy.end()) {
+        RETURN_IF_ERROR(net.RecalibrateBatchNorm(search->supernet_data().train, recalibration_images));
+        nn::ForwardFn f = [&net](const nn::Tensor& x, const nn::ForwardContext& ctx) { return net.Forward(x, ctx); };
+        ASSIGN_OR_RETURN(double acc, nn::Evaluate(f, search->supernet_data().valid));
+        it = accuracy.emplace(c.arch_id, acc).first;
+      }
+      c.accuracy = it->second;
+      ASSIGN_OR_RETURN(c.latency_ms, search->LatencyMs(c.arch, *target));
+      front.candidates.push_back(std::move(c));
+    }
+    std::sort(front.candidates.begin(), front.candidates.end(),
+              [](const ScoredCandidate& a, const ScoredCandidate& b) { return a.latency_ms < b.latency_ms; });
+    std::vector<FrontPoint> points;
+    for (const ScoredCandidate& c : front.candidates) points.push_back({c.accuracy, c.latency_ms});
+    for (int i : ParetoFront(points)) front.candidates[i].on_front = true;
+    front.hypervolume = Hypervolume(points, front.ref_latency_ms, 0.0);
+    fronts.push_back(std::move(front));
+  }
+  return fronts;
+}
+
+}  // namespace ridge::search

@@ -1,0 +1,40 @@
+// Pareto fronts per hardware after a search (DESIGN.md Sec. 5): candidates
+// are each policy's argmax, its best-rewarded samples and the space's
+// reference architectures; each is scored by proxy accuracy (shared weights,
+// BN recalibrated, the full valid split) and by latency.
+#ifndef RIDGE_SEARCH_FRONTS_H_
+#define RIDGE_SEARCH_FRONTS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "search/tunas.h"
+
+namespace ridge::search {
+
+struct ScoredCandidate {
+  Architecture arch;  // At the proxy shape.
+  std::string arch_id;
+  std::string origin;  // "argmax", "sample" or "reference".
+  double accuracy = 0;
+  double latency_ms = 0;
+  bool on_front = false;
+};
+
+struct HardwareFront {
+  std::string hardware;
+  std::vector<ScoredCandidate> candidates;  // Sorted by latency.
+  double hypervolume = 0;
+  // The reference point: twice the largest budget of this hardware, and
+  // accuracy 0. Fronts of one hardware are comparable; across hardware not.
+  double ref_latency_ms = 0;
+};
+
+// Scores every candidate and builds one front per hardware, in the order the
+// hardware first appears among the policies.
+absl::StatusOr<std::vector<HardwareFront>> BuildFronts(TunasSearch* search, int64_t recalibration_images = 512);
+
+}  // namespace ridge::search
+
+#endif  // RIDGE_SEARCH_FRONTS_H_

@@ -1,0 +1,127 @@
+#include "search/tunas.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "latency/costing.h"
+#include "latency/roofline.h"
+#include "proto/architecture.h"
+#include "search/rewards.h"
+
+namespace ridge::search {
+
+TunasSearch::TunasSearch(const SearchSpace& space, const nn::Dataset& data, const TunasOptions& options)
+    : data_(data), options_(options), decisions_(space), rng_(options.seed) {}
+
+absl::StatusOr<std::unique_ptr<TunasSearch>> TunasSearch::Create(const SearchSpace& space,
+                                                                  std::vector<SearchTarget> targets,
+                                                                  const nn::Dataset& data,
+                                                                  const TunasOptions& options) {
+  if (targets.empty()) return absl::InvalidArgumentError("search: needs at least one target");
+  if (options.steps < 1) return absl::InvalidArgumentError(absl::StrCat("steps: ", options.steps, " must be >= 1"));
+  if (options.batch_size > data.train.count || options.batch_size > data.valid.count) {
+    return absl::InvalidArgumentError(absl::StrCat("batch_size: ", options.batch_size,
+                                                   " exceeds the train or valid images"));
+  }
+  std::unique_ptr<TunasSearch> s(new TunasSearch(space, data, options));
+  ASSIGN_OR_RETURN(s->supernet_, nn::Supernet::Create(space, static_cast<uint32_t>(options.seed)));
+  s->optimizer_ = std::make_unique<nn::Optimizer>(&s->supernet_->params(), options.optimizer);
+  s->train_batches_ = std::make_unique<nn::Batcher>(
+      data.train, nn::BatcherOptions{options.batch_size, options.augment, options.seed});
+  s->valid_batches_ = std::make_unique<nn::Batcher>(
+      data.valid, nn::BatcherOptions{options.batch_size, false, options.seed + 1});
+  for (SearchTarget& t : targets) {
+    PolicyState p;
+    p.target = std::move(t);
+    p.policy = std::make_unique<Policy>(s->decisions_);
+    s->policies_.push_back(std::move(p));
+  }
+  return s;
+}
+
+Architecture TunasSearch::AtDeployment(const Architecture& arch) const {
+  Architecture out = arch;
+  if (options_.deployment_input.height() > 0) *out.mutable_input() = options_.deployment_input;
+  if (options_.deployment_classes > 0) out.set_num_classes(options_.deployment_classes);
+  return out;
+}
+
+absl::StatusOr<double> TunasSearch::LatencyMs(const Architecture& arch, const SearchTarget& target) {
+  const std::string key = absl::StrCat(target.profile.name(), "/", ArchitectureId(arch));
+  auto it = latency_cache_.find(key);
+  if (it != latency_cache_.end()) return it->second;
+  ASSIGN_OR_RETURN(ElementType type, ElementTypeOfBytes(target.profile.bytes_per_element()));
+  ASSIGN_OR_RETURN(NetworkCost cost, CostArchitecture(AtDeployment(arch), type));
+  ASSIGN_OR_RETURN(RooflineResult r, PredictRoofline(cost, target.profile));
+  latency_cache_[key] = r.latency_ms();
+  return r.latency_ms();
+}
+
+absl::StatusOr<StepReport> TunasSearch::Step() {
+  StepReport report;
+  report.step = step_;
+  report.policy = static_cast<int>(step_ % policies_.size());
+  PolicyState& p = policies_[report.policy];
+
+  // 1. Sample, with op and filter warmup: early on, with a linearly decaying
+  //    probability, the sample is replaced by a uniform one (so every op is
+  //    trained) or given the largest filters (TuNAS's warmups).
+  Sample sample = p.policy->Draw(rng_);
+  std::uniform_real_distribution<double> coin(0, 1);
+  if (coin(rng_) < WarmupProbability(step_, options_.steps, options_.op_warmup_fraction)) {
+    for (size_t d = 0; d < sample.size(); ++d) {
+      sample[d] = std::uniform_int_distribution<int>(0, decisions_.decisions()[d].num_choices - 1)(rng_);
+    }
+  }
+  if (coin(rng_) < WarmupProbability(step_, options_.steps, options_.filter_warmup_fraction)) {
+    sample = decisions_.WithLargestFilters(sample);
+  }
+  RETURN_IF_ERROR(supernet_->Select(decisions_.ToChoice(sample)));
+
+  // 2. Train the shared weights on a train batch.
+  const nn::Batch& train = train_batches_->Next();
+  ASSIGN_OR_RETURN(const nn::Tensor* logits, supernet_->Forward(train.images, {true, 0.1f}));
+  report.loss = nn::SoftmaxCrossEntropy(*logits, train.labels.data(), options_.label_smoothing, &dlogits_);
+  supernet_->params().ZeroGrad();
+  RETURN_IF_ERROR(supernet_->Backward(dlogits_));
+  const int64_t warmup = static_cast<int64_t>(options_.warmup_fraction * options_.steps);
+  optimizer_->Step(static_cast<float>(nn::CosineWithWarmup(step_, options_.steps, warmup, options_.learning_rate)));
+
+  // 3. Score the same architecture on a valid batch, in inference mode.
+  const nn::Batch& valid = valid_batches_->Next();
+  ASSIGN_OR_RETURN(const nn::Tensor* vlogits, supernet_->Forward(valid.images, {false, 0.0f}));
+  int64_t correct = 0;
+  const int64_t k = vlogits->dims().c;
+  for (size_t i = 0; i < valid.labels.size(); ++i) {
+    const float* z = vlogits->data() + i * k;
+    correct += (std::max_element(z, z + k) - z) == valid.labels[i];
+  }
+  report.accuracy = static_cast<double>(correct) / valid.labels.size();
+
+  // 4. Price it; 5. update the policy.
+  ASSIGN_OR_RETURN(report.latency_ms, LatencyMs(supernet_->selected(), p.target));
+  report.reward = Reward(p.target.reward, report.accuracy, report.latency_ms, p.target.budget_ms, p.target.beta);
+  const double advantage = p.baseline.Advantage(report.reward);
+  const double lr = PolicyLearningRate(step_, options_.steps, options_.policy_learning_rate,
+                                       options_.policy_delay_fraction);
+  p.policy->Update(sample, decisions_.ActiveMask(sample), advantage, lr);
+  p.last_reward = report.reward, p.last_accuracy = report.accuracy, p.last_latency_ms = report.latency_ms;
+
+  // Keep the best-rewarded distinct samples as front candidates.
+  const std::string id = ArchitectureId(supernet_->selected());
+  bool known = false;
+  for (auto& [r, s] : p.top) {
+    if (ArchitectureId(*BuildArchitecture(decisions_.space(), decisions_.ToChoice(s))) == id) {
+      r = std::max(r, report.reward);
+      known = true;
+    }
+  }
+  if (!known) p.top.emplace_back(report.reward, sample);
+  std::sort(p.top.begin(), p.top.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  if (static_cast<int>(p.top.size()) > options_.top_samples) p.top.resize(options_.top_samples);
+  ++step_;
+  return report;
+}
+
+}  // namespace ridge::search

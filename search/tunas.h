@@ -1,0 +1,110 @@
+// One TuNAS search over a supernet for many (hardware, budget) targets
+// (DESIGN.md Sec. 5). Each step: pick a policy round-robin, sample an
+// architecture from it (with op and filter warmup), train the shared weights
+// on a train batch, score the same architecture on a valid batch, price it
+// with the target's latency model at the deployment shape, and update that
+// policy by REINFORCE.
+#ifndef RIDGE_SEARCH_TUNAS_H_
+#define RIDGE_SEARCH_TUNAS_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "proto/campaign.pb.h"
+#include "proto/hardware.pb.h"
+#include "search/decisions.h"
+#include "search/policy.h"
+#include "supernet/batcher.h"
+#include "supernet/optimizer.h"
+#include "supernet/supernet.h"
+
+namespace ridge::search {
+
+struct SearchTarget {
+  HardwareProfile profile;
+  double budget_ms = 0;
+  RewardType reward = ABS;
+  double beta = 0;  // 0: the reward's default.
+};
+
+struct TunasOptions {
+  int64_t steps = 1000;
+  int64_t batch_size = 128;
+  nn::OptimizerOptions optimizer;
+  double learning_rate = 0.1;          // Shared weights, cosine with warmup.
+  double warmup_fraction = 0.03;
+  float label_smoothing = 0.1f;
+  double policy_learning_rate = 0.05;  // Adam; 0 for the first 25%, then x10^progress.
+  double policy_delay_fraction = 0.25;
+  double op_warmup_fraction = 0.25;
+  double filter_warmup_fraction = 0.25;
+  bool augment = false;
+  uint64_t seed = 1;
+  // Latency is priced at this input and class count (0 = the space's own).
+  Shape deployment_input;
+  int32_t deployment_classes = 0;
+  int top_samples = 3;  // Best-rewarded samples kept per policy.
+};
+
+struct PolicyState {
+  SearchTarget target;
+  std::unique_ptr<Policy> policy;
+  RewardBaseline baseline;
+  double last_reward = 0, last_accuracy = 0, last_latency_ms = 0;
+  // The best-rewarded distinct samples so far, by reward.
+  std::vector<std::pair<double, Sample>> top;
+};
+
+struct StepReport {
+  int64_t step = 0;
+  int policy = 0;
+  double loss = 0, accuracy = 0, latency_ms = 0, reward = 0;
+};
+
+class TunasSearch {
+ public:
+  // REQUIRES: `data` outlives the search.
+  static absl::StatusOr<std::unique_ptr<TunasSearch>> Create(const SearchSpace& space,
+                                                             std::vector<SearchTarget> targets,
+                                                             const nn::Dataset& data, const TunasOptions& options);
+
+  // Runs one step; returns what happened.
+  absl::StatusOr<StepReport> Step();
+  int64_t step() const { return step_; }
+
+  // Latency of `arch` (at the proxy shape) on `target`, priced at the
+  // deployment shape with the roofline model; cached by architecture.
+  absl::StatusOr<double> LatencyMs(const Architecture& arch, const SearchTarget& target);
+  // `arch` reshaped to the deployment input and classes.
+  Architecture AtDeployment(const Architecture& arch) const;
+
+  const std::vector<PolicyState>& policies() const { return policies_; }
+  const DecisionSpace& decisions() const { return decisions_; }
+  nn::Supernet& supernet() { return *supernet_; }
+  const nn::Dataset& supernet_data() const { return data_; }
+  const TunasOptions& options() const { return options_; }
+
+ private:
+  TunasSearch(const SearchSpace& space, const nn::Dataset& data, const TunasOptions& options);
+
+  const nn::Dataset& data_;
+  TunasOptions options_;
+  DecisionSpace decisions_;
+  std::unique_ptr<nn::Supernet> supernet_;
+  std::unique_ptr<nn::Optimizer> optimizer_;
+  std::unique_ptr<nn::Batcher> train_batches_, valid_batches_;
+  std::vector<PolicyState> policies_;
+  std::map<std::string, double> latency_cache_;
+  std::mt19937_64 rng_;
+  int64_t step_ = 0;
+  nn::Tensor dlogits_;
+};
+
+}  // namespace ridge::search
+
+#endif  // RIDGE_SEARCH_TUNAS_H_

@@ -1,0 +1,108 @@
+#include "search/tunas.h"
+
+#include "gtest/gtest.h"
+#include "latency/hardware_profiles.h"
+#include "proto/architecture.h"
+#include "search/fronts.h"
+#include "zoo/zoo.h"
+
+namespace ridge::search {
+namespace {
+
+nn::Dataset SmallData() {
+  nn::DatasetOptions o;
+  o.train_images = 256, o.valid_images = 128, o.test_images = 10;
+  return *nn::LoadFashionMnist(o);
+}
+
+std::vector<SearchTarget> Targets() {
+  return {{*ResolveHardware("pixel6_cpu"), 6.0, ABS, 0}, {*ResolveHardware("pixel8_edgetpu"), 0.5, MNAS, 0}};
+}
+
+TunasOptions SmallOptions() {
+  TunasOptions o;
+  o.steps = 8, o.batch_size = 64, o.seed = 3;
+  o.deployment_input.set_height(224), o.deployment_input.set_width(224), o.deployment_input.set_channels(3);
+  o.deployment_classes = 1000;
+  return o;
+}
+
+TEST(Tunas, StepsRoundRobinAndUpdatePolicies) {
+  nn::Dataset data = SmallData();
+  auto s = TunasSearch::Create(*LoadZooSpace("fmnist_uib"), Targets(), data, SmallOptions());
+  ASSERT_TRUE(s.ok()) << s.status();
+  for (int i = 0; i < 8; ++i) {
+    absl::StatusOr<StepReport> r = (*s)->Step();
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->policy, i % 2);
+    EXPECT_GT(r->latency_ms, 0);
+    EXPECT_GE(r->accuracy, 0);
+  }
+  // The policy learning rate is 0 for the first 25% of steps, then positive.
+  bool moved = false;
+  for (const auto& logits : (*s)->policies()[0].policy->logits()) {
+    for (double v : logits) moved |= v != 0;
+  }
+  EXPECT_TRUE(moved);
+  EXPECT_FALSE((*s)->policies()[0].top.empty());
+}
+
+TEST(Tunas, LatencyIsPricedAtTheDeploymentShape) {
+  nn::Dataset data = SmallData();
+  auto s = *TunasSearch::Create(*LoadZooSpace("fmnist_uib"), Targets(), data, SmallOptions());
+  Architecture ref = *ResolveArchitecture("fmnist_reference");
+  EXPECT_EQ(s->AtDeployment(ref).input().height(), 224);
+  EXPECT_EQ(s->AtDeployment(ref).num_classes(), 1000);
+  const double cpu = *s->LatencyMs(ref, s->policies()[0].target);
+  const double tpu = *s->LatencyMs(ref, s->policies()[1].target);
+  EXPECT_NEAR(cpu, 8.70, 0.01);  // As `ridge latency predict` gives at 224x224x3.
+  EXPECT_LT(tpu, cpu);
+}
+
+TEST(Tunas, ReproducibleFromTheSeed) {
+  nn::Dataset data = SmallData();
+  auto run = [&] {
+    auto s = *TunasSearch::Create(*LoadZooSpace("fmnist_uib"), Targets(), data, SmallOptions());
+    std::vector<double> rewards;
+    for (int i = 0; i < 6; ++i) rewards.push_back(s->Step()->reward);
+    return std::make_pair(rewards, s->policies()[1].policy->logits());
+  };
+  auto a = run(), b = run();
+  EXPECT_EQ(a.first, b.first);
+  EXPECT_EQ(a.second, b.second);
+}
+
+TEST(Fronts, OnePerHardwareWithNonDominatedPoints) {
+  nn::Dataset data = SmallData();
+  auto s = *TunasSearch::Create(*LoadZooSpace("fmnist_uib"), Targets(), data, SmallOptions());
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(s->Step().ok());
+  absl::StatusOr<std::vector<HardwareFront>> fronts = BuildFronts(s.get(), 128);
+  ASSERT_TRUE(fronts.ok()) << fronts.status();
+  ASSERT_EQ(fronts->size(), 2u);
+  EXPECT_EQ((*fronts)[0].hardware, "pixel6_cpu");
+  EXPECT_EQ((*fronts)[0].ref_latency_ms, 12.0);
+  for (const HardwareFront& f : *fronts) {
+    bool reference = false;
+    for (const ScoredCandidate& c : f.candidates) {
+      reference |= c.origin == "reference";
+      // No candidate on the front is dominated by another candidate.
+      if (!c.on_front) continue;
+      for (const ScoredCandidate& o : f.candidates) {
+        EXPECT_FALSE(o.accuracy > c.accuracy && o.latency_ms <= c.latency_ms) << c.arch_id;
+      }
+    }
+    EXPECT_TRUE(reference);
+  }
+}
+
+TEST(Tunas, BadOptionsAreRefused) {
+  nn::Dataset data = SmallData();
+  TunasOptions o = SmallOptions();
+  o.batch_size = 1000;
+  EXPECT_EQ(TunasSearch::Create(*LoadZooSpace("fmnist_uib"), Targets(), data, o).status().message(),
+            "batch_size: 1000 exceeds the train or valid images");
+  EXPECT_FALSE(TunasSearch::Create(*LoadZooSpace("fmnist_uib"), {}, data, SmallOptions()).ok());
+}
+
+}  // namespace
+}  // namespace ridge::search
