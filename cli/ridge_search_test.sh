@@ -13,6 +13,10 @@ for f in fronts.json fronts.csv search_log.csv; do [ -s "$TMP/run/$f" ] || fail 
 [ "$(wc -l <"$TMP/run/search_log.csv")" -eq 13 ] || fail "search_log.csv has $(wc -l <"$TMP/run/search_log.csv") lines, want 13"
 grep -q "search" "$TMP/err" || fail "no progress on stderr"
 
+expect_ok "random baseline" "$RIDGE" search --spec="$SPEC" --baseline=random --format=json
+json_check "baseline has the same schema" "d['mode'] == 'random' and len(d['targets']) == 2 and all(set(t) >= {'hardware', 'budget_ms', 'argmax', 'latency_ms', 'front', 'hypervolume'} for t in d['targets']) and all(p['arch_id'] for t in d['targets'] for p in t['front'])"
+expect_error "bad baseline" "--baseline: 'grid' is not one of {random}" "$RIDGE" search --spec="$SPEC" --baseline=grid
+
 expect_ok "help" "$RIDGE" search --help
 grep -q "^usage: ridge search" "$TMP/out" || fail "help"
 

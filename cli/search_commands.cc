@@ -16,11 +16,13 @@
 #include "proto/textproto.h"
 #include "proto/validate.h"
 #include "search/fronts.h"
+#include "search/rewards.h"
 #include "search/tunas.h"
 #include "supernet/dnnl_context.h"
 #include "zoo/zoo.h"
 
 ABSL_FLAG(std::string, spec, "", "Campaign spec: a CampaignSpec textproto file (see examples/campaigns/).");
+ABSL_FLAG(std::string, baseline, "", "\"random\": run the random-search baseline at the same budget instead.");
 ABSL_FLAG(std::string, out, "", "Directory for fronts.json, fronts.csv and search_log.csv (created if missing).");
 
 namespace ridge::cli {
@@ -112,9 +114,35 @@ absl::Status WriteFile(const std::string& path, const std::string& contents) {
   return absl::OkStatus();
 }
 
+// The architecture a target reports: the policy's argmax in a search; in the
+// random baseline, the scored candidate of its hardware with the best reward
+// for the target (what random search would pick).
+absl::StatusOr<Architecture> Chosen(search::TunasSearch& s, const search::PolicyState& p,
+                                    const std::vector<search::HardwareFront>& fronts) {
+  if (!s.options().random_baseline) {
+    return BuildArchitecture(s.decisions().space(), s.decisions().ToChoice(p.policy->Argmax()));
+  }
+  const search::ScoredCandidate* best = nullptr;
+  double best_reward = -1e300;
+  for (const search::HardwareFront& f : fronts) {
+    if (f.hardware != p.target.profile.name()) continue;
+    for (const search::ScoredCandidate& c : f.candidates) {
+      const double r = search::Reward(p.target.reward, c.accuracy, c.latency_ms, p.target.budget_ms, p.target.beta);
+      if (r > best_reward) best_reward = r, best = &c;
+    }
+  }
+  if (best == nullptr) return absl::InternalError("random baseline: no candidates");
+  return best->arch;
+}
+
 absl::Status Search(const std::vector<std::string>&, std::string* out) {
   ASSIGN_OR_RETURN(std::string format, FormatFlag({"table", "json"}));
+  const std::string baseline = absl::GetFlag(FLAGS_baseline);
+  if (!baseline.empty() && baseline != "random") {
+    return absl::InvalidArgumentError(absl::StrCat("--baseline: '", baseline, "' is not one of {random}"));
+  }
   ASSIGN_OR_RETURN(Campaign campaign, LoadCampaign(absl::GetFlag(FLAGS_spec)));
+  campaign.options.random_baseline = baseline == "random";
   const std::string out_dir = absl::GetFlag(FLAGS_out);
   if (!out_dir.empty()) {
     mkdir(out_dir.c_str(), 0755);
@@ -159,10 +187,11 @@ absl::Status Search(const std::vector<std::string>&, std::string* out) {
   json.Key("campaign").String(campaign.spec.name());
   json.Key("space").String(campaign.space.name());
   json.Key("steps").Int(campaign.options.steps);
+  json.Key("mode").String(baseline.empty() ? "tunas" : "random");
   json.Key("targets").BeginArray();
   std::string tables;
   for (const search::PolicyState& p : s->policies()) {
-    Architecture argmax = *BuildArchitecture(campaign.space, s->decisions().ToChoice(p.policy->Argmax()));
+    ASSIGN_OR_RETURN(Architecture argmax, Chosen(*s, p, fronts));
     ASSIGN_OR_RETURN(double latency, s->LatencyMs(argmax, p.target));
     json.BeginObject();
     json.Key("hardware").String(p.target.profile.name());
@@ -193,7 +222,7 @@ absl::Status Search(const std::vector<std::string>&, std::string* out) {
   }
   Table argmaxes({"target", "argmax", "latency_ms", "budget_ms"}, {true, true});
   for (const search::PolicyState& p : s->policies()) {
-    Architecture argmax = *BuildArchitecture(campaign.space, s->decisions().ToChoice(p.policy->Argmax()));
+    ASSIGN_OR_RETURN(Architecture argmax, Chosen(*s, p, fronts));
     argmaxes.AddRow({TargetLabel(p.target), ArchitectureId(argmax), FormatDouble(*s->LatencyMs(argmax, p.target)),
                      FormatDouble(p.target.budget_ms)});
   }
@@ -212,7 +241,7 @@ void AddSearchCommands(std::vector<Command>* commands) {
   commands->push_back({"search", "",
                        "Run a TuNAS campaign in-process: one policy per (hardware, budget) on one supernet, "
                        "then Pareto fronts per hardware.",
-                       {"spec", "out", "format"}, 0, 0, Search});
+                       {"spec", "baseline", "out", "format"}, 0, 0, Search});
 }
 
 }  // namespace ridge::cli

@@ -36,7 +36,6 @@ absl::Status Train(const std::vector<std::string>&, std::string* out) {
   ASSIGN_OR_RETURN(std::string format, FormatFlag({"table", "json"}));
   ASSIGN_OR_RETURN(TrainingFlags tf, TrainingFlagsFromCommandLine());
   const int epochs = tf.epochs, batch = tf.batch, threads = tf.threads, train_images = tf.train_images;
-  const double lr = tf.lr;
   ASSIGN_OR_RETURN(Architecture arch, ResolveArchitecture(absl::GetFlag(FLAGS_arch)));
   if (arch.input().height() != 28 || arch.input().width() != 28 || arch.input().channels() != 1 ||
       arch.num_classes() != 10) {

@@ -26,10 +26,19 @@ absl::StatusOr<std::vector<HardwareFront>> BuildFronts(TunasSearch* search, int6
     front.hardware = hw;
     std::vector<std::pair<SpaceChoice, std::string>> choices;
     const SearchTarget* target = nullptr;
+    // The random baseline scores as many uniformly random architectures as
+    // the search scores candidates, from its own seeded stream.
+    std::mt19937_64 random(search->options().seed + 7919);
     for (const PolicyState& p : search->policies()) {
       if (p.target.profile.name() != hw) continue;
       target = &p.target;
       front.ref_latency_ms = std::max(front.ref_latency_ms, 2 * p.target.budget_ms);
+      if (search->options().random_baseline) {
+        for (int i = 0; i <= search->options().top_samples; ++i) {
+          choices.emplace_back(SampleUniform(space, random), "random");
+        }
+        continue;
+      }
       choices.emplace_back(search->decisions().ToChoice(p.policy->Argmax()), "argmax");
       for (const auto& [reward, sample] : p.top) choices.emplace_back(search->decisions().ToChoice(sample), "sample");
     }

@@ -16,7 +16,7 @@ namespace ridge::search {
 struct ScoredCandidate {
   Architecture arch;  // At the proxy shape.
   std::string arch_id;
-  std::string origin;  // "argmax", "sample" or "reference".
+  std::string origin;  // "argmax", "sample", "reference" or "random".
   double accuracy = 0;
   double latency_ms = 0;
   bool on_front = false;

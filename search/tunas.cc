@@ -69,12 +69,15 @@ absl::StatusOr<StepReport> TunasSearch::Step() {
   //    trained) or given the largest filters (TuNAS's warmups).
   Sample sample = p.policy->Draw(rng_);
   std::uniform_real_distribution<double> coin(0, 1);
-  if (coin(rng_) < WarmupProbability(step_, options_.steps, options_.op_warmup_fraction)) {
+  const bool uniform = options_.random_baseline ||
+                       coin(rng_) < WarmupProbability(step_, options_.steps, options_.op_warmup_fraction);
+  if (uniform) {
     for (size_t d = 0; d < sample.size(); ++d) {
       sample[d] = std::uniform_int_distribution<int>(0, decisions_.decisions()[d].num_choices - 1)(rng_);
     }
   }
-  if (coin(rng_) < WarmupProbability(step_, options_.steps, options_.filter_warmup_fraction)) {
+  if (!options_.random_baseline &&
+      coin(rng_) < WarmupProbability(step_, options_.steps, options_.filter_warmup_fraction)) {
     sample = decisions_.WithLargestFilters(sample);
   }
   RETURN_IF_ERROR(supernet_->Select(decisions_.ToChoice(sample)));
@@ -102,11 +105,15 @@ absl::StatusOr<StepReport> TunasSearch::Step() {
   // 4. Price it; 5. update the policy.
   ASSIGN_OR_RETURN(report.latency_ms, LatencyMs(supernet_->selected(), p.target));
   report.reward = Reward(p.target.reward, report.accuracy, report.latency_ms, p.target.budget_ms, p.target.beta);
+  p.last_reward = report.reward, p.last_accuracy = report.accuracy, p.last_latency_ms = report.latency_ms;
+  if (options_.random_baseline) {
+    ++step_;
+    return report;
+  }
   const double advantage = p.baseline.Advantage(report.reward);
   const double lr = PolicyLearningRate(step_, options_.steps, options_.policy_learning_rate,
                                        options_.policy_delay_fraction);
   p.policy->Update(sample, decisions_.ActiveMask(sample), advantage, lr);
-  p.last_reward = report.reward, p.last_accuracy = report.accuracy, p.last_latency_ms = report.latency_ms;
 
   // Keep the best-rewarded distinct samples as front candidates.
   const std::string id = ArchitectureId(supernet_->selected());

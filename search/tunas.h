@@ -49,6 +49,10 @@ struct TunasOptions {
   Shape deployment_input;
   int32_t deployment_classes = 0;
   int top_samples = 3;  // Best-rewarded samples kept per policy.
+  // The random-search baseline: every step trains a uniformly random
+  // architecture and no policy learns; the fronts score as many random
+  // architectures as the search scores candidates.
+  bool random_baseline = false;
 };
 
 struct PolicyState {
