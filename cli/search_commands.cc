@@ -1,5 +1,6 @@
 // `ridge search --spec=FILE`: a whole TuNAS campaign in-process: search,
 // then Pareto fronts per hardware; writes JSON, CSV and a search log.
+#include <chrono>
 #include <fstream>
 #include <sys/stat.h>
 
@@ -163,6 +164,7 @@ absl::Status Search(const std::vector<std::string>&, std::string* out) {
   Progress progress;
   std::string log = "step,policy,target,loss,accuracy,latency_ms,reward,arch_id\n";
   const int64_t every = progress.tty() ? 5 : 100;
+  const auto start = std::chrono::steady_clock::now();
   for (int64_t step = 0; step < campaign.options.steps; ++step) {
     ASSIGN_OR_RETURN(search::StepReport r, s->Step());
     const search::PolicyState& p = s->policies()[r.policy];
@@ -179,6 +181,7 @@ absl::Status Search(const std::vector<std::string>&, std::string* out) {
     }
   }
   progress.Finish();
+  const double search_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::fprintf(stderr, "scoring front candidates (proxy accuracy on the valid split after BN recalibration)\n");
   ASSIGN_OR_RETURN(std::vector<search::HardwareFront> fronts, search::BuildFronts(s.get()));
 
@@ -188,6 +191,7 @@ absl::Status Search(const std::vector<std::string>&, std::string* out) {
   json.Key("space").String(campaign.space.name());
   json.Key("steps").Int(campaign.options.steps);
   json.Key("mode").String(baseline.empty() ? "tunas" : "random");
+  json.Key("search_seconds").Double(search_seconds);
   json.Key("targets").BeginArray();
   std::string tables;
   for (const search::PolicyState& p : s->policies()) {
