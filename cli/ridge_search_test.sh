@@ -7,10 +7,10 @@ RIDGE="${RIDGE:-cli/ridge}"
 source "$(dirname "$0")/test_lib.sh"
 SPEC="$(dirname "$0")/../examples/campaigns/tiny.textproto"
 
-expect_ok "search" "$RIDGE" search --spec="$SPEC" --out="$TMP/run" --format=json
+expect_ok "search" "$RIDGE" search --spec="$SPEC" --out="$TMP/run/nested" --format=json
 json_check "search schema" "len(d['targets']) == 2 and all(set(t) >= {'hardware', 'budget_ms', 'argmax', 'latency_ms', 'front', 'hypervolume'} for t in d['targets']) and all(set(p) >= {'accuracy', 'latency_ms', 'arch_id'} for t in d['targets'] for p in t['front']) and [t['hardware'] for t in d['targets']] == ['pixel6_cpu', 'pixel8_edgetpu']"
-for f in fronts.json fronts.csv search_log.csv; do [ -s "$TMP/run/$f" ] || fail "missing $f"; done
-[ "$(wc -l <"$TMP/run/search_log.csv")" -eq 13 ] || fail "search_log.csv has $(wc -l <"$TMP/run/search_log.csv") lines, want 13"
+for f in fronts.json fronts.csv search_log.csv; do [ -s "$TMP/run/nested/$f" ] || fail "missing $f"; done
+[ "$(wc -l <"$TMP/run/nested/search_log.csv")" -eq 13 ] || fail "search_log.csv has $(wc -l <"$TMP/run/nested/search_log.csv") lines, want 13"
 grep -q "search" "$TMP/err" || fail "no progress on stderr"
 
 expect_ok "random baseline" "$RIDGE" search --spec="$SPEC" --baseline=random --format=json

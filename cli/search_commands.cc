@@ -146,7 +146,11 @@ absl::Status Search(const std::vector<std::string>&, std::string* out) {
   campaign.options.random_baseline = baseline == "random";
   const std::string out_dir = absl::GetFlag(FLAGS_out);
   if (!out_dir.empty()) {
-    mkdir(out_dir.c_str(), 0755);
+    // Like mkdir -p: create each missing parent in turn.
+    for (size_t slash = out_dir.find('/', 1); ; slash = out_dir.find('/', slash + 1)) {
+      mkdir(out_dir.substr(0, slash).c_str(), 0755);
+      if (slash == std::string::npos) break;
+    }
     struct stat st;
     if (stat(out_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
       return absl::InvalidArgumentError(absl::StrCat("--out: '", out_dir, "' is not a directory we can create"));
