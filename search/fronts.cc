@@ -40,7 +40,7 @@ absl::StatusOr<std::vector<HardwareFront>> BuildFronts(TunasSearch* search, int6
         continue;
       }
       choices.emplace_back(search->decisions().ToChoice(p.policy->Argmax()), "argmax");
-      for (const auto& [reward, sample] : p.top) choices.emplace_back(search->decisions().ToChoice(sample), "sample");
+      for (const TopSample& t : p.top) choices.emplace_back(search->decisions().ToChoice(t.sample), "sample");
     }
     for (const Architecture& ref : space.references()) {
       ASSIGN_OR_RETURN(SpaceChoice c, MatchArchitecture(space, ref));

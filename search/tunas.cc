@@ -117,15 +117,13 @@ absl::StatusOr<StepReport> TunasSearch::Step() {
 
   // Keep the best-rewarded distinct samples as front candidates.
   const std::string id = ArchitectureId(supernet_->selected());
-  bool known = false;
-  for (auto& [r, s] : p.top) {
-    if (ArchitectureId(*BuildArchitecture(decisions_.space(), decisions_.ToChoice(s))) == id) {
-      r = std::max(r, report.reward);
-      known = true;
-    }
+  auto it = std::find_if(p.top.begin(), p.top.end(), [&](const TopSample& t) { return t.arch_id == id; });
+  if (it != p.top.end()) {
+    it->reward = std::max(it->reward, report.reward);
+  } else {
+    p.top.push_back({report.reward, sample, id});
   }
-  if (!known) p.top.emplace_back(report.reward, sample);
-  std::sort(p.top.begin(), p.top.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::sort(p.top.begin(), p.top.end(), [](const TopSample& a, const TopSample& b) { return a.reward > b.reward; });
   if (static_cast<int>(p.top.size()) > options_.top_samples) p.top.resize(options_.top_samples);
   ++step_;
   return report;

@@ -55,13 +55,21 @@ struct TunasOptions {
   bool random_baseline = false;
 };
 
+// A sample kept as a front candidate, with its architecture's ID so that
+// duplicates are found without rebuilding architectures every step.
+struct TopSample {
+  double reward = 0;
+  Sample sample;
+  std::string arch_id;
+};
+
 struct PolicyState {
   SearchTarget target;
   std::unique_ptr<Policy> policy;
   RewardBaseline baseline;
   double last_reward = 0, last_accuracy = 0, last_latency_ms = 0;
   // The best-rewarded distinct samples so far, by reward.
-  std::vector<std::pair<double, Sample>> top;
+  std::vector<TopSample> top;
 };
 
 struct StepReport {
