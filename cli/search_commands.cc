@@ -16,8 +16,7 @@
 #include "proto/architecture.h"
 #include "proto/textproto.h"
 #include "proto/validate.h"
-#include "search/fronts.h"
-#include "search/rewards.h"
+#include "search/campaign.h"
 #include "search/tunas.h"
 #include "supernet/dnnl_context.h"
 #include "zoo/zoo.h"
@@ -29,67 +28,15 @@ ABSL_FLAG(std::string, out, "", "Directory for fronts.json, fronts.csv and searc
 namespace ridge::cli {
 namespace {
 
-struct Campaign {
-  CampaignSpec spec;
-  SearchSpace space;
-  std::vector<search::SearchTarget> targets;
-  search::TunasOptions options;
-};
-
-// Reads and validates the spec, resolving the space and the hardware.
-absl::StatusOr<Campaign> LoadCampaign(const std::string& path) {
-  Campaign c;
+// Reads the spec file, then validates and resolves it whole.
+absl::StatusOr<search::ResolvedCampaign> LoadCampaign(const std::string& path) {
   if (path.empty()) return absl::InvalidArgumentError("--spec: must be given");
-  RETURN_IF_ERROR(WithContext(ReadTextProtoFile(path, &c.spec), "--spec"));
-  RETURN_IF_ERROR(WithContext(ValidateCampaignSpec(c.spec), path));
-  if (c.spec.has_coarse_space()) {
-    return absl::UnimplementedError(absl::StrCat(path, ": coarse_space (coarse-then-fine) is not implemented yet; "
-                                                  "give space or space_ref for a one-stage search"));
-  }
-  if (c.spec.has_space()) {
-    c.space = c.spec.space();
-    RETURN_IF_ERROR(WithContext(ValidateSpaceStructure(c.space, "campaign.space"), path));
-  } else {
-    ASSIGN_OR_RETURN(c.space, ResolveSearchSpace(c.spec.space_ref(), absl::StrCat(path, ": space_ref")));
-  }
-  for (int i = 0; i < c.spec.targets_size(); ++i) {
-    const Target& t = c.spec.targets(i);
-    if (t.hardware().empty()) {
-      return absl::UnimplementedError(absl::StrCat(path, ": targets[", i, "]: a device_key without hardware needs "
-                                                   "measurement workers, which are not implemented yet"));
-    }
-    ASSIGN_OR_RETURN(HardwareProfile profile,
-                     ResolveHardware(t.hardware(), absl::StrCat(path, ": targets[", i, "].hardware")));
-    for (double budget : t.budget_ms()) {
-      c.targets.push_back({profile, budget, t.reward() == REWARD_TYPE_UNSPECIFIED ? ABS : t.reward(), t.beta()});
-    }
-  }
-  const TrainingSpec& tr = c.spec.training();
-  search::TunasOptions& o = c.options;
-  if (tr.coarse_steps() > 0) o.steps = tr.coarse_steps();
-  if (tr.batch_size() > 0) o.batch_size = tr.batch_size();
-  if (tr.learning_rate() > 0) o.learning_rate = tr.learning_rate();
-  if (tr.warmup_fraction() > 0) o.warmup_fraction = tr.warmup_fraction();
-  if (tr.weight_decay() > 0) o.optimizer.weight_decay = static_cast<float>(tr.weight_decay());
-  if (tr.label_smoothing() > 0) o.label_smoothing = static_cast<float>(tr.label_smoothing());
-  if (tr.policy_learning_rate() > 0) o.policy_learning_rate = tr.policy_learning_rate();
-  if (tr.policy_delay_fraction() > 0) o.policy_delay_fraction = tr.policy_delay_fraction();
-  if (tr.op_warmup_fraction() > 0) o.op_warmup_fraction = tr.op_warmup_fraction();
-  if (tr.filter_warmup_fraction() > 0) o.filter_warmup_fraction = tr.filter_warmup_fraction();
-  if (tr.optimizer() == RMSPROP) o.optimizer.kind = nn::OptimizerKind::kRmsProp;
-  o.augment = c.spec.dataset().augment();
-  o.seed = c.spec.seed() ? c.spec.seed() : 1;
-  if (c.spec.has_deployment()) {
-    o.deployment_input = c.spec.deployment().input();
-    o.deployment_classes = c.spec.deployment().num_classes();
-  }
-  if (c.spec.top_samples() > 0) o.top_samples = c.spec.top_samples();
-  return c;
+  CampaignSpec spec;
+  RETURN_IF_ERROR(WithContext(ReadTextProtoFile(path, &spec), "--spec"));
+  return search::ResolveCampaign(spec, path);
 }
 
-std::string TargetLabel(const search::SearchTarget& t) {
-  return absl::StrCat(t.profile.name(), "@", FormatDouble(t.budget_ms, 3), "ms");
-}
+using search::TargetLabel;
 
 void WriteFront(const search::HardwareFront& f, JsonWriter& json) {
   json.Key("hypervolume").Double(f.hypervolume);
@@ -115,34 +62,13 @@ absl::Status WriteFile(const std::string& path, const std::string& contents) {
   return absl::OkStatus();
 }
 
-// The architecture a target reports: the policy's argmax in a search; in the
-// random baseline, the scored candidate of its hardware with the best reward
-// for the target (what random search would pick).
-absl::StatusOr<Architecture> Chosen(search::TunasSearch& s, const search::PolicyState& p,
-                                    const std::vector<search::HardwareFront>& fronts) {
-  if (!s.options().random_baseline) {
-    return BuildArchitecture(s.decisions().space(), s.decisions().ToChoice(p.policy->Argmax()));
-  }
-  const search::ScoredCandidate* best = nullptr;
-  double best_reward = -1e300;
-  for (const search::HardwareFront& f : fronts) {
-    if (f.hardware != p.target.profile.name()) continue;
-    for (const search::ScoredCandidate& c : f.candidates) {
-      const double r = search::Reward(p.target.reward, c.accuracy, c.latency_ms, p.target.budget_ms, p.target.beta);
-      if (r > best_reward) best_reward = r, best = &c;
-    }
-  }
-  if (best == nullptr) return absl::InternalError("random baseline: no candidates");
-  return best->arch;
-}
-
 absl::Status Search(const std::vector<std::string>&, std::string* out) {
   ASSIGN_OR_RETURN(std::string format, FormatFlag({"table", "json"}));
   const std::string baseline = absl::GetFlag(FLAGS_baseline);
   if (!baseline.empty() && baseline != "random") {
     return absl::InvalidArgumentError(absl::StrCat("--baseline: '", baseline, "' is not one of {random}"));
   }
-  ASSIGN_OR_RETURN(Campaign campaign, LoadCampaign(absl::GetFlag(FLAGS_spec)));
+  ASSIGN_OR_RETURN(search::ResolvedCampaign campaign, LoadCampaign(absl::GetFlag(FLAGS_spec)));
   campaign.options.random_baseline = baseline == "random";
   const std::string out_dir = absl::GetFlag(FLAGS_out);
   if (!out_dir.empty()) {
@@ -157,11 +83,7 @@ absl::Status Search(const std::vector<std::string>&, std::string* out) {
     }
   }
   nn::SetThreads(campaign.spec.training().threads());
-  nn::DatasetOptions data_options;
-  if (!campaign.spec.dataset().dir().empty()) data_options.dir = campaign.spec.dataset().dir();
-  if (campaign.spec.dataset().train_images() > 0) data_options.train_images = campaign.spec.dataset().train_images();
-  if (campaign.spec.dataset().valid_images() > 0) data_options.valid_images = campaign.spec.dataset().valid_images();
-  ASSIGN_OR_RETURN(nn::Dataset data, nn::LoadFashionMnist(data_options));
+  ASSIGN_OR_RETURN(nn::Dataset data, nn::LoadFashionMnist(campaign.data));
   ASSIGN_OR_RETURN(std::unique_ptr<search::TunasSearch> s,
                    search::TunasSearch::Create(campaign.space, campaign.targets, data, campaign.options));
 
@@ -187,7 +109,8 @@ absl::Status Search(const std::vector<std::string>&, std::string* out) {
   progress.Finish();
   const double search_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::fprintf(stderr, "scoring front candidates (proxy accuracy on the valid split after BN recalibration)\n");
-  ASSIGN_OR_RETURN(std::vector<search::HardwareFront> fronts, search::BuildFronts(s.get()));
+  ASSIGN_OR_RETURN(search::CampaignResult result, search::FinishCampaign(s.get()));
+  const std::vector<search::HardwareFront>& fronts = result.fronts;
 
   JsonWriter json;
   json.BeginObject();
@@ -198,19 +121,17 @@ absl::Status Search(const std::vector<std::string>&, std::string* out) {
   json.Key("search_seconds").Double(search_seconds);
   json.Key("targets").BeginArray();
   std::string tables;
-  for (const search::PolicyState& p : s->policies()) {
-    ASSIGN_OR_RETURN(Architecture argmax, Chosen(*s, p, fronts));
-    ASSIGN_OR_RETURN(double latency, s->LatencyMs(argmax, p.target));
+  for (const search::PolicyOutcome& o : result.policies) {
     json.BeginObject();
-    json.Key("hardware").String(p.target.profile.name());
-    json.Key("budget_ms").Double(p.target.budget_ms);
+    json.Key("hardware").String(o.target->profile.name());
+    json.Key("budget_ms").Double(o.target->budget_ms);
     json.Key("argmax").BeginObject();
-    json.Key("arch_id").String(ArchitectureId(argmax));
-    json.Key("canonical").String(CanonicalEncoding(argmax));
+    json.Key("arch_id").String(o.arch_id);
+    json.Key("canonical").String(CanonicalEncoding(o.chosen));
     json.EndObject();
-    json.Key("latency_ms").Double(latency);
+    json.Key("latency_ms").Double(o.latency_ms);
     for (const search::HardwareFront& f : fronts) {
-      if (f.hardware == p.target.profile.name()) WriteFront(f, json);
+      if (f.hardware == o.target->profile.name()) WriteFront(f, json);
     }
     json.EndObject();
   }
@@ -229,10 +150,8 @@ absl::Status Search(const std::vector<std::string>&, std::string* out) {
                     FormatDouble(f.ref_latency_ms), " ms, accuracy 0)\n", table.Render(), "\n");
   }
   Table argmaxes({"target", "argmax", "latency_ms", "budget_ms"}, {true, true});
-  for (const search::PolicyState& p : s->policies()) {
-    ASSIGN_OR_RETURN(Architecture argmax, Chosen(*s, p, fronts));
-    argmaxes.AddRow({TargetLabel(p.target), ArchitectureId(argmax), FormatDouble(*s->LatencyMs(argmax, p.target)),
-                     FormatDouble(p.target.budget_ms)});
+  for (const search::PolicyOutcome& o : result.policies) {
+    argmaxes.AddRow({TargetLabel(*o.target), o.arch_id, FormatDouble(o.latency_ms), FormatDouble(o.target->budget_ms)});
   }
   if (!out_dir.empty()) {
     RETURN_IF_ERROR(WriteFile(out_dir + "/fronts.json", json.str()));

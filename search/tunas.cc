@@ -27,10 +27,7 @@ absl::StatusOr<std::unique_ptr<TunasSearch>> TunasSearch::Create(const SearchSpa
   std::unique_ptr<TunasSearch> s(new TunasSearch(space, data, options));
   ASSIGN_OR_RETURN(s->supernet_, nn::Supernet::Create(space, static_cast<uint32_t>(options.seed)));
   s->optimizer_ = std::make_unique<nn::Optimizer>(&s->supernet_->params(), options.optimizer);
-  s->train_batches_ = std::make_unique<nn::Batcher>(
-      data.train, nn::BatcherOptions{options.batch_size, options.augment, options.seed});
-  s->valid_batches_ = std::make_unique<nn::Batcher>(
-      data.valid, nn::BatcherOptions{options.batch_size, false, options.seed + 1});
+  s->StartBatches(options.seed);
   for (SearchTarget& t : targets) {
     PolicyState p;
     p.target = std::move(t);
@@ -38,6 +35,14 @@ absl::StatusOr<std::unique_ptr<TunasSearch>> TunasSearch::Create(const SearchSpa
     s->policies_.push_back(std::move(p));
   }
   return s;
+}
+
+void TunasSearch::StartBatches(uint64_t seed) {
+  train_batches_.reset();  // Join the old producers before starting new ones.
+  valid_batches_.reset();
+  train_batches_ = std::make_unique<nn::Batcher>(data_.train,
+                                                 nn::BatcherOptions{options_.batch_size, options_.augment, seed});
+  valid_batches_ = std::make_unique<nn::Batcher>(data_.valid, nn::BatcherOptions{options_.batch_size, false, seed + 1});
 }
 
 Architecture TunasSearch::AtDeployment(const Architecture& arch) const {

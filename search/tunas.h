@@ -101,8 +101,19 @@ class TunasSearch {
   const nn::Dataset& supernet_data() const { return data_; }
   const TunasOptions& options() const { return options_; }
 
+  // Writes the shared weights, their optimizer state and the search state
+  // (policies, baselines, top samples, RNG, step) to `path`, atomically
+  // (tunas_checkpoint.cc).
+  absl::Status SaveCheckpoint(const std::string& path);
+  // Restores what SaveCheckpoint wrote for the same space and targets. A
+  // checkpoint of another campaign, or a corrupt one, is refused and nothing
+  // changes. Batches continue from a stream seeded by the restored step.
+  absl::Status RestoreCheckpoint(const std::string& path);
+
  private:
   TunasSearch(const SearchSpace& space, const nn::Dataset& data, const TunasOptions& options);
+  // (Re)creates the train and valid batch streams, seeded by `seed`.
+  void StartBatches(uint64_t seed);
 
   const nn::Dataset& data_;
   TunasOptions options_;

@@ -1,5 +1,7 @@
 #include "search/tunas.h"
 
+#include <cstdlib>
+
 #include "gtest/gtest.h"
 #include "latency/hardware_profiles.h"
 #include "proto/architecture.h"
@@ -45,6 +47,57 @@ TEST(Tunas, StepsRoundRobinAndUpdatePolicies) {
   }
   EXPECT_TRUE(moved);
   EXPECT_FALSE((*s)->policies()[0].top.empty());
+}
+
+std::string TempPath(const std::string& name) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return std::string(dir ? dir : "/tmp") + "/" + name;
+}
+
+TEST(Tunas, CheckpointRestoresPoliciesWeightsAndStep) {
+  nn::Dataset data = SmallData();
+  const SearchSpace space = *LoadZooSpace("fmnist_uib");
+  auto a = *TunasSearch::Create(space, Targets(), data, SmallOptions());
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(a->Step().ok());
+  const std::string path = TempPath("search.ckpt");
+  ASSERT_TRUE(a->SaveCheckpoint(path).ok());
+
+  auto b = *TunasSearch::Create(space, Targets(), data, SmallOptions());
+  absl::Status restored = b->RestoreCheckpoint(path);
+  ASSERT_TRUE(restored.ok()) << restored;
+  EXPECT_EQ(b->step(), 5);
+  for (size_t p = 0; p < a->policies().size(); ++p) {
+    EXPECT_EQ(b->policies()[p].policy->logits(), a->policies()[p].policy->logits());
+    EXPECT_EQ(b->policies()[p].policy->adam_v(), a->policies()[p].policy->adam_v());
+    EXPECT_EQ(b->policies()[p].baseline.value(), a->policies()[p].baseline.value());
+    ASSERT_EQ(b->policies()[p].top.size(), a->policies()[p].top.size());
+    EXPECT_EQ(b->policies()[p].top[0].arch_id, a->policies()[p].top[0].arch_id);
+  }
+  const auto& wa = a->supernet().params().params();
+  const auto& wb = b->supernet().params().params();
+  ASSERT_EQ(wa.size(), wb.size());
+  EXPECT_EQ(wa[0]->value, wb[0]->value);
+  // The resumed search goes on to the end.
+  while (b->step() < SmallOptions().steps) ASSERT_TRUE(b->Step().ok());
+}
+
+TEST(Tunas, CheckpointOfAnotherCampaignIsRefusedAndChangesNothing) {
+  nn::Dataset data = SmallData();
+  const SearchSpace space = *LoadZooSpace("fmnist_uib");
+  auto a = *TunasSearch::Create(space, Targets(), data, SmallOptions());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(a->Step().ok());
+  const std::string path = TempPath("other.ckpt");
+  ASSERT_TRUE(a->SaveCheckpoint(path).ok());
+
+  std::vector<SearchTarget> other = Targets();
+  other[1].budget_ms = 0.9;
+  auto b = *TunasSearch::Create(space, other, data, SmallOptions());
+  const std::vector<float> before = b->supernet().params().params()[0]->value;
+  absl::Status s = b->RestoreCheckpoint(path);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("pixel8_edgetpu@0.9"), std::string::npos) << s;
+  EXPECT_EQ(b->step(), 0);
+  EXPECT_EQ(b->supernet().params().params()[0]->value, before);
 }
 
 TEST(Tunas, LatencyIsPricedAtTheDeploymentShape) {

@@ -1,0 +1,157 @@
+#include "search/campaign.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "latency/costing.h"
+#include "latency/hardware_profiles.h"
+#include "proto/architecture.h"
+#include "proto/validate.h"
+#include "search/rewards.h"
+#include "zoo/zoo.h"
+
+namespace ridge::search {
+
+absl::StatusOr<ResolvedCampaign> ResolveCampaign(const CampaignSpec& spec, const std::string& where) {
+  ResolvedCampaign c;
+  c.spec = spec;
+  RETURN_IF_ERROR(WithContext(ValidateCampaignSpec(spec), where));
+  if (spec.has_coarse_space()) {
+    return absl::UnimplementedError(absl::StrCat(where, ": coarse_space (coarse-then-fine) is not implemented yet; "
+                                                 "give space or space_ref for a one-stage search"));
+  }
+  if (spec.has_space()) {
+    c.space = spec.space();
+    RETURN_IF_ERROR(WithContext(ValidateSpaceStructure(c.space, "campaign.space"), where));
+  } else {
+    ASSIGN_OR_RETURN(c.space, ResolveSearchSpace(spec.space_ref(), absl::StrCat(where, ": space_ref")));
+  }
+  for (int i = 0; i < spec.targets_size(); ++i) {
+    const Target& t = spec.targets(i);
+    if (t.hardware().empty()) {
+      return absl::UnimplementedError(absl::StrCat(where, ": targets[", i, "].hardware: empty; a device_key alone "
+                                                   "needs measured latency models, which are not implemented yet"));
+    }
+    ASSIGN_OR_RETURN(HardwareProfile profile,
+                     ResolveHardware(t.hardware(), absl::StrCat(where, ": targets[", i, "].hardware")));
+    for (double budget : t.budget_ms()) {
+      c.targets.push_back({profile, budget, t.reward() == REWARD_TYPE_UNSPECIFIED ? ABS : t.reward(), t.beta()});
+    }
+  }
+  // Zero means "the default" for every training field (proto3 has no unset).
+  const TrainingSpec& tr = spec.training();
+  TunasOptions& o = c.options;
+  if (tr.coarse_steps() > 0) o.steps = tr.coarse_steps();
+  if (tr.batch_size() > 0) o.batch_size = tr.batch_size();
+  if (tr.learning_rate() > 0) o.learning_rate = tr.learning_rate();
+  if (tr.warmup_fraction() > 0) o.warmup_fraction = tr.warmup_fraction();
+  if (tr.weight_decay() > 0) o.optimizer.weight_decay = static_cast<float>(tr.weight_decay());
+  if (tr.label_smoothing() > 0) o.label_smoothing = static_cast<float>(tr.label_smoothing());
+  if (tr.policy_learning_rate() > 0) o.policy_learning_rate = tr.policy_learning_rate();
+  if (tr.policy_delay_fraction() > 0) o.policy_delay_fraction = tr.policy_delay_fraction();
+  if (tr.op_warmup_fraction() > 0) o.op_warmup_fraction = tr.op_warmup_fraction();
+  if (tr.filter_warmup_fraction() > 0) o.filter_warmup_fraction = tr.filter_warmup_fraction();
+  if (tr.optimizer() == RMSPROP) o.optimizer.kind = nn::OptimizerKind::kRmsProp;
+  o.augment = spec.dataset().augment();
+  o.seed = spec.seed() ? spec.seed() : 1;
+  if (spec.has_deployment()) {
+    o.deployment_input = spec.deployment().input();
+    o.deployment_classes = spec.deployment().num_classes();
+  }
+  if (spec.top_samples() > 0) o.top_samples = spec.top_samples();
+  if (!spec.dataset().dir().empty()) c.data.dir = spec.dataset().dir();
+  if (spec.dataset().train_images() > 0) c.data.train_images = spec.dataset().train_images();
+  if (spec.dataset().valid_images() > 0) c.data.valid_images = spec.dataset().valid_images();
+  if (o.batch_size > c.data.train_images || o.batch_size > c.data.valid_images) {
+    return absl::InvalidArgumentError(absl::StrCat(where, ": training.batch_size: ", o.batch_size,
+                                                   " must not exceed dataset.train_images (", c.data.train_images,
+                                                   ") or dataset.valid_images (", c.data.valid_images, ")"));
+  }
+  return c;
+}
+
+std::string TargetLabel(const SearchTarget& target) {
+  return absl::StrCat(target.profile.name(), "@", target.budget_ms, "ms");
+}
+
+namespace {
+
+// In the random baseline no policy learns: a target gets the scored candidate
+// of its hardware with the best reward, which is what random search picks.
+const ScoredCandidate* BestForTarget(const SearchTarget& t, const std::vector<HardwareFront>& fronts) {
+  const ScoredCandidate* best = nullptr;
+  double best_reward = -1e300;
+  for (const HardwareFront& f : fronts) {
+    if (f.hardware != t.profile.name()) continue;
+    for (const ScoredCandidate& c : f.candidates) {
+      const double r = Reward(t.reward, c.accuracy, c.latency_ms, t.budget_ms, t.beta);
+      if (r > best_reward) best_reward = r, best = &c;
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+absl::StatusOr<CampaignResult> FinishCampaign(TunasSearch* search) {
+  CampaignResult result;
+  ASSIGN_OR_RETURN(result.fronts, BuildFronts(search));
+  for (const PolicyState& p : search->policies()) {
+    PolicyOutcome o;
+    o.target = &p.target;
+    if (search->options().random_baseline) {
+      const ScoredCandidate* best = BestForTarget(p.target, result.fronts);
+      if (best == nullptr) return absl::InternalError("random baseline: no candidates");
+      o.chosen = best->arch;
+    } else {
+      ASSIGN_OR_RETURN(o.chosen, BuildArchitecture(search->decisions().space(),
+                                                   search->decisions().ToChoice(p.policy->Argmax())));
+    }
+    o.arch_id = ArchitectureId(o.chosen);
+    ASSIGN_OR_RETURN(o.latency_ms, search->LatencyMs(o.chosen, p.target));
+    result.policies.push_back(std::move(o));
+  }
+  return result;
+}
+
+absl::StatusOr<std::vector<PolicyResult>> ToPolicyResults(const TunasSearch& search, const CampaignResult& result) {
+  std::vector<PolicyResult> out;
+  for (const PolicyOutcome& o : result.policies) {
+    PolicyResult r;
+    r.set_hardware(o.target->profile.name());
+    r.set_budget_ms(o.target->budget_ms);
+    *r.mutable_argmax() = search.AtDeployment(o.chosen);
+    r.set_latency_ms(o.latency_ms);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<ParetoPoint>> ToParetoPoints(const TunasSearch& search, const CampaignResult& result,
+                                                        bool front_only) {
+  std::vector<ParetoPoint> out;
+  for (const HardwareFront& f : result.fronts) {
+    const HardwareProfile* profile = nullptr;
+    for (const PolicyState& p : search.policies()) {
+      if (p.target.profile.name() == f.hardware) profile = &p.target.profile;
+    }
+    for (const ScoredCandidate& c : f.candidates) {
+      if (front_only && !c.on_front) continue;
+      ParetoPoint point;
+      *point.mutable_architecture() = search.AtDeployment(c.arch);
+      point.set_arch_id(c.arch_id);
+      point.set_hardware(f.hardware);
+      point.set_proxy_accuracy(c.accuracy);
+      point.set_predicted_latency_ms(c.latency_ms);
+      point.set_latency_model(absl::StrCat("roofline:", f.hardware));
+      ASSIGN_OR_RETURN(ElementType type, ElementTypeOfBytes(profile->bytes_per_element()));
+      ASSIGN_OR_RETURN(NetworkCost cost, CostArchitecture(point.architecture(), type));
+      point.set_macs(cost.macs);
+      point.set_params(cost.params);
+      point.set_origin(c.origin);
+      out.push_back(std::move(point));
+    }
+  }
+  return out;
+}
+
+}  // namespace ridge::search

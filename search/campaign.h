@@ -1,0 +1,62 @@
+// A campaign from spec to result, shared by `ridge search` and the
+// controller: resolve and validate the spec, build the TunasSearch, and once
+// its steps are done, score the fronts and pick each policy's architecture.
+#ifndef RIDGE_SEARCH_CAMPAIGN_H_
+#define RIDGE_SEARCH_CAMPAIGN_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "proto/campaign.pb.h"
+#include "proto/pareto.pb.h"
+#include "search/fronts.h"
+#include "search/tunas.h"
+#include "supernet/dataset.h"
+
+namespace ridge::search {
+
+struct ResolvedCampaign {
+  CampaignSpec spec;
+  SearchSpace space;
+  std::vector<SearchTarget> targets;  // One per (hardware, budget).
+  TunasOptions options;
+  nn::DatasetOptions data;
+};
+
+// Validates `spec` whole and resolves its space and hardware profiles.
+// Errors name the field, its value and the rule; `where` prefixes them
+// (e.g. the spec's file name).
+absl::StatusOr<ResolvedCampaign> ResolveCampaign(const CampaignSpec& spec, const std::string& where = "spec");
+
+// What one policy ends with.
+struct PolicyOutcome {
+  const SearchTarget* target = nullptr;
+  Architecture chosen;  // At the proxy shape.
+  std::string arch_id;
+  double latency_ms = 0;  // At the deployment shape.
+};
+
+struct CampaignResult {
+  std::vector<HardwareFront> fronts;
+  std::vector<PolicyOutcome> policies;  // In the search's policy order.
+};
+
+// After the search's steps: scores the Pareto candidates and picks each
+// policy's architecture: its argmax, or in the random baseline the scored
+// candidate of its hardware with the best reward for the target.
+absl::StatusOr<CampaignResult> FinishCampaign(TunasSearch* search);
+
+// The result as the service's messages. Points carry the architecture at the
+// deployment shape with its MACs and params there; arch_id stays the
+// searched architecture's ID, the one logs and tables show.
+absl::StatusOr<std::vector<PolicyResult>> ToPolicyResults(const TunasSearch& search, const CampaignResult& result);
+absl::StatusOr<std::vector<ParetoPoint>> ToParetoPoints(const TunasSearch& search, const CampaignResult& result,
+                                                        bool front_only = true);
+
+// "pixel6_cpu@4ms": how logs and progress name a policy.
+std::string TargetLabel(const SearchTarget& target);
+
+}  // namespace ridge::search
+
+#endif  // RIDGE_SEARCH_CAMPAIGN_H_
