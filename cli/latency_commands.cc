@@ -68,7 +68,7 @@ absl::Status Predict(const std::vector<std::string>&, std::string* out) {
     return absl::OkStatus();
   }
   int compute_bound = 0;
-  for (const LayerTime& t : r.layers) compute_bound += t.compute_bound;
+  for (const LayerRoofline& t : r.layers) compute_bound += t.compute_bound;
   Table table({"arch", "hardware", "latency_ms", "macs", "bytes", "ridge_point", "compute_bound_layers"},
               {true, true});
   table.AddRow({p.arch.name().empty() ? ArchitectureId(p.arch) : p.arch.name(), p.profile.name(),
@@ -89,7 +89,7 @@ absl::Status Explain(const std::vector<std::string>&, std::string* out) {
     json.BeginObject();
     WriteHeader(p, r.latency_ms(), json);
     json.Key("layers").BeginArray();
-    for (const LayerTime& t : r.layers) {
+    for (const LayerRoofline& t : r.layers) {
       json.BeginObject();
       json.Key("layer").String(t.cost->layer.name);
       json.Key("op_class").String(OpClass_Name(OpClassOf(t.cost->layer)));
@@ -108,7 +108,7 @@ absl::Status Explain(const std::vector<std::string>&, std::string* out) {
   }
   Table table({"layer", "op_class", "macs", "bytes", "intensity", "bound", "time_ms", "share_pct"},
               {true, true, false, false, false, true});
-  for (const LayerTime& t : r.layers) {
+  for (const LayerRoofline& t : r.layers) {
     table.AddRow({t.cost->layer.name, OpClass_Name(OpClassOf(t.cost->layer)),
                   absl::StrCat(t.cost->macs), absl::StrCat(t.cost->bytes()),
                   FormatDouble(t.arithmetic_intensity), t.compute_bound ? "compute" : "memory",

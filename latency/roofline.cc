@@ -48,7 +48,7 @@ absl::StatusOr<RooflineResult> PredictRoofline(const NetworkCost& cost,
   RooflineResult result;
   result.layers.reserve(cost.layers.size());
   for (const LayerCost& c : cost.layers) {
-    LayerTime t;
+    LayerRoofline t;
     t.cost = &c;
     const double bytes = static_cast<double>(c.bytes());
     t.arithmetic_intensity = bytes > 0 ? c.macs / bytes : 0;
@@ -60,7 +60,7 @@ absl::StatusOr<RooflineResult> PredictRoofline(const NetworkCost& cost,
     result.total_sec += t.time_sec;
     result.layers.push_back(t);
   }
-  for (LayerTime& t : result.layers) {
+  for (LayerRoofline& t : result.layers) {
     t.share = result.total_sec > 0 ? t.time_sec / result.total_sec : 0;
   }
   return result;
@@ -82,7 +82,7 @@ absl::StatusOr<std::vector<SweepPoint>> RidgeSweep(const NetworkCost& cost,
     SweepPoint point;
     point.ridge_point = ridge;
     point.latency_ms = r.latency_ms();
-    for (const LayerTime& t : r.layers) {
+    for (const LayerRoofline& t : r.layers) {
       if (t.compute_bound) point.compute_bound_share += t.share;
     }
     points.push_back(point);

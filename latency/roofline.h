@@ -13,7 +13,7 @@
 
 namespace ridge {
 
-struct LayerTime {
+struct LayerRoofline {
   const LayerCost* cost = nullptr;  // Points into the NetworkCost priced.
   double arithmetic_intensity = 0;  // MACs per byte; 0 for a layer without MACs.
   double compute_sec = 0;           // MACs / (peak * ceiling efficiency).
@@ -25,7 +25,7 @@ struct LayerTime {
 
 struct RooflineResult {
   double total_sec = 0;
-  std::vector<LayerTime> layers;
+  std::vector<LayerRoofline> layers;
   double latency_ms() const { return total_sec * 1e3; }
 };
 

@@ -41,7 +41,7 @@ TEST(Roofline, HandWorkedTotal) {
   EXPECT_THAT(r.layers[0].arithmetic_intensity, DoubleNear(110592.0 / 30464.0, 1e-12));
   EXPECT_THAT(r.total_sec, DoubleNear(kConvMem + kPoolMem + kFcMem, 1e-12));
   double shares = 0;
-  for (const LayerTime& t : r.layers) shares += t.share;
+  for (const LayerRoofline& t : r.layers) shares += t.share;
   EXPECT_THAT(shares, DoubleNear(1.0, 1e-12));
   EXPECT_THAT(r.layers[1].share, DoubleNear(kPoolMem / r.total_sec, 1e-12));
 }

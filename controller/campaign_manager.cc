@@ -1,0 +1,207 @@
+#include "controller/campaign_manager.h"
+
+#include <algorithm>
+#include <atomic>
+#include <random>
+#include <sys/stat.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "common/status_macros.h"
+#include "latency/hardware_profiles.h"
+#include "proto/architecture.h"
+#include "search/campaign.h"
+#include "search/pareto.h"
+#include "supernet/dnnl_context.h"
+#include "zoo/zoo.h"
+
+namespace ridge::controller {
+
+bool IsFinal(CampaignState state) { return state == DONE || state == FAILED || state == CANCELLED; }
+
+namespace {
+
+// 64 random bits: unique across restarts without coordination.
+std::string NewCampaignId() {
+  std::random_device device;
+  const uint64_t bits = (uint64_t{device()} << 32) ^ device();
+  return absl::StrFormat("c%016x", bits);
+}
+
+// The controller resolves only built-in names: a spec must not make the
+// server read files of its choosing. `ridge campaign launch` inlines a space
+// file as `space` before sending.
+absl::Status CheckNamesAreBuiltin(const CampaignSpec& spec) {
+  if (!spec.space_ref().empty()) {
+    const std::vector<std::string> names = ZooSpaceNames();
+    if (std::find(names.begin(), names.end(), spec.space_ref()) == names.end()) {
+      return absl::InvalidArgumentError(absl::StrCat("space_ref: '", spec.space_ref(),
+                                                     "' is not a built-in space (", absl::StrJoin(names, ", "),
+                                                     "); send the space inline as `space`"));
+    }
+  }
+  const std::vector<std::string> hardware = BuiltinHardwareNames();
+  for (int i = 0; i < spec.targets_size(); ++i) {
+    const std::string& h = spec.targets(i).hardware();
+    if (!h.empty() && std::find(hardware.begin(), hardware.end(), h) == hardware.end()) {
+      return absl::InvalidArgumentError(absl::StrCat("targets[", i, "].hardware: '", h,
+                                                     "' is not a built-in profile (", absl::StrJoin(hardware, ", "),
+                                                     ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Every resolution error of a client's spec is the client's mistake.
+absl::Status AsInvalidArgument(const absl::Status& s) {
+  if (s.ok() || s.code() == absl::StatusCode::kInvalidArgument || s.code() == absl::StatusCode::kUnimplemented) {
+    return s;
+  }
+  return absl::InvalidArgumentError(s.message());
+}
+
+int64_t NowMs() { return absl::ToUnixMillis(absl::Now()); }
+
+}  // namespace
+
+CampaignManager::CampaignManager(Store* store, ManagerOptions options) : store_(store), options_(std::move(options)) {}
+
+CampaignManager::~CampaignManager() { Shutdown(true); }
+
+std::string CampaignManager::CheckpointPath(const std::string& campaign_id) const {
+  return absl::StrCat(options_.data_dir, "/checkpoints/", campaign_id, ".ckpt");
+}
+
+absl::Status CampaignManager::Start() {
+  mkdir(options_.data_dir.c_str(), 0700);
+  const std::string dir = absl::StrCat(options_.data_dir, "/checkpoints");
+  if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return absl::PermissionDeniedError(absl::StrCat(dir, ": cannot create the checkpoint directory"));
+  }
+  ASSIGN_OR_RETURN(std::vector<Campaign> unfinished, store_->UnfinishedCampaigns());
+  absl::MutexLock lock(&mu_);
+  for (const Campaign& c : unfinished) queue_.push_back(c.campaign_id());
+  ScheduleLocked();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> CampaignManager::Launch(const CampaignSpec& spec) {
+  // Everything is checked before anything is written.
+  RETURN_IF_ERROR(CheckNamesAreBuiltin(spec));
+  absl::StatusOr<search::ResolvedCampaign> resolved = search::ResolveCampaign(spec, "spec");
+  RETURN_IF_ERROR(AsInvalidArgument(resolved.status()));
+  Campaign c;
+  c.set_campaign_id(NewCampaignId());
+  *c.mutable_spec() = spec;
+  c.set_state(PENDING);
+  c.set_total_steps(resolved->options.steps);
+  c.set_created_unix(absl::ToUnixSeconds(absl::Now()));
+  RETURN_IF_ERROR(store_->InsertCampaign(c));
+  RETURN_IF_ERROR(Emit(c.campaign_id(), PENDING, 0, c.total_steps(), {}, {}, "queued"));
+  absl::MutexLock lock(&mu_);
+  if (shutting_down_) return absl::UnavailableError("the controller is shutting down; the campaign runs on restart");
+  queue_.push_back(c.campaign_id());
+  ScheduleLocked();
+  return c.campaign_id();
+}
+
+absl::StatusOr<Campaign> CampaignManager::Get(const std::string& campaign_id) {
+  return store_->GetCampaign(campaign_id);
+}
+
+absl::StatusOr<CampaignState> CampaignManager::Cancel(const std::string& campaign_id) {
+  ASSIGN_OR_RETURN(Campaign c, store_->GetCampaign(campaign_id));
+  if (IsFinal(c.state())) return c.state();
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = running_.find(campaign_id);
+    if (it != running_.end()) {
+      // The runner sees the flag between steps and records CANCELLED itself.
+      it->second->cancel = true;
+      while (running_.count(campaign_id) > 0) changed_.Wait(&mu_);
+      return CANCELLED;
+    }
+    queue_.erase(std::remove(queue_.begin(), queue_.end(), campaign_id), queue_.end());
+  }
+  RETURN_IF_ERROR(Emit(campaign_id, CANCELLED, c.step(), c.total_steps(), {}, {}, "cancelled before it started"));
+  return CANCELLED;
+}
+
+absl::StatusOr<std::vector<std::pair<int64_t, ProgressEvent>>> CampaignManager::WaitEvents(
+    const std::string& campaign_id, int64_t after_seq, absl::Duration timeout, bool* ended) {
+  *ended = false;
+  const absl::Time deadline = absl::Now() + timeout;
+  while (true) {
+    int64_t generation;
+    {
+      absl::MutexLock lock(&mu_);
+      generation = generation_;
+    }
+    ASSIGN_OR_RETURN(auto events, store_->EventsAfter(campaign_id, after_seq, 1000));
+    if (!events.empty()) {
+      *ended = IsFinal(events.back().second.state());
+      return events;
+    }
+    ASSIGN_OR_RETURN(Campaign c, store_->GetCampaign(campaign_id));
+    if (IsFinal(c.state())) {
+      *ended = true;
+      return events;
+    }
+    absl::MutexLock lock(&mu_);
+    while (generation_ == generation) {
+      if (changed_.WaitWithDeadline(&mu_, deadline)) return events;  // Timed out: nothing new.
+    }
+  }
+}
+
+void CampaignManager::Shutdown(bool checkpoint) {
+  std::vector<std::thread> threads;
+  {
+    absl::MutexLock lock(&mu_);
+    shutting_down_ = true;
+    queue_.clear();
+    for (auto& [id, r] : running_) {
+      r->checkpoint_on_stop = checkpoint;
+      r->stop = true;
+    }
+    while (!running_.empty()) changed_.Wait(&mu_);
+    threads.swap(finished_threads_);
+  }
+  for (std::thread& t : threads) t.join();
+}
+
+void CampaignManager::ScheduleLocked() {
+  while (!shutting_down_ && !queue_.empty() && static_cast<int>(running_.size()) < options_.max_concurrent) {
+    const std::string id = queue_.front();
+    queue_.pop_front();
+    auto running = std::make_unique<Running>();
+    Running* r = running.get();
+    running_[id] = std::move(running);
+    r->thread = std::thread([this, id, r] { Run(id, r); });
+  }
+}
+
+absl::Status CampaignManager::Emit(const std::string& campaign_id, CampaignState state, int64_t step, int64_t total,
+                                   const std::vector<PolicyResult>& policies, const std::vector<double>& rewards,
+                                   const std::string& message, const std::string& error) {
+  ProgressEvent e;
+  e.set_campaign_id(campaign_id);
+  e.set_state(state);
+  e.set_step(step);
+  e.set_total_steps(total);
+  for (const PolicyResult& p : policies) *e.add_policies() = p;
+  for (double r : rewards) e.add_rewards(r);
+  e.set_message(message);
+  e.set_time_unix_ms(NowMs());
+  // Progress first: a watcher that sees a final event finds the final state.
+  RETURN_IF_ERROR(store_->UpdateProgress(campaign_id, state, step, total, error));
+  RETURN_IF_ERROR(store_->AppendEvent(e).status());
+  absl::MutexLock lock(&mu_);
+  ++generation_;
+  changed_.SignalAll();
+  return absl::OkStatus();
+}
+
+}  // namespace ridge::controller

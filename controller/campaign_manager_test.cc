@@ -1,0 +1,158 @@
+#include "controller/campaign_manager.h"
+
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "proto/textproto.h"
+
+namespace ridge::controller {
+namespace {
+
+std::string TempDir(const std::string& name) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return absl::StrCat(dir ? dir : "/tmp", "/", name);
+}
+
+CampaignSpec TinySpec(int steps, int checkpoint_every = 0) {
+  CampaignSpec spec = *ParseTextProtoAs<CampaignSpec>(R"pb(
+    name: "tiny"
+    space_ref: "fmnist_uib"
+    dataset { name: "fashion_mnist" train_images: 128 valid_images: 64 }
+    training { batch_size: 32 }
+    targets { hardware: "pixel6_cpu" budget_ms: [ 6 ] }
+    targets { hardware: "pixel8_edgetpu" budget_ms: [ 0.5 ] }
+    top_samples: 1
+  )pb", "test");
+  spec.mutable_training()->set_coarse_steps(steps);
+  spec.set_checkpoint_every_steps(checkpoint_every);
+  return spec;
+}
+
+struct Fixture {
+  explicit Fixture(const std::string& name, int max_concurrent = 1) {
+    const std::string dir = TempDir(name);
+    std::system(absl::StrCat("rm -rf ", dir, " && mkdir -p ", dir).c_str());
+    store = *Store::Open(dir + "/ridge.db");
+    options.data_dir = dir;
+    options.max_concurrent = max_concurrent;
+    options.event_every_steps = 2;
+  }
+  std::unique_ptr<Store> store;
+  ManagerOptions options;
+};
+
+// Follows a campaign's events to its end; returns them all.
+std::vector<ProgressEvent> Follow(CampaignManager& m, const std::string& id) {
+  std::vector<ProgressEvent> all;
+  int64_t after = 0;
+  bool ended = false;
+  while (!ended) {
+    auto events = m.WaitEvents(id, after, absl::Seconds(120), &ended);
+    EXPECT_TRUE(events.ok()) << events.status();
+    if (!events.ok()) break;
+    for (auto& [seq, e] : *events) after = seq, all.push_back(e);
+  }
+  return all;
+}
+
+TEST(CampaignManager, RunsACampaignToItsFronts) {
+  Fixture f("run");
+  CampaignManager m(f.store.get(), f.options);
+  ASSERT_TRUE(m.Start().ok());
+  absl::StatusOr<std::string> id = m.Launch(TinySpec(6));
+  ASSERT_TRUE(id.ok()) << id.status();
+  std::vector<ProgressEvent> events = Follow(m, *id);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.front().state(), PENDING);
+  EXPECT_EQ(events.back().state(), DONE) << events.back().message();
+  Campaign c = *m.Get(*id);
+  EXPECT_EQ(c.state(), DONE);
+  EXPECT_EQ(c.step(), 6);
+  ASSERT_EQ(c.results_size(), 2);
+  EXPECT_EQ(c.results(0).argmax().input().height(), 28);  // No deployment shape: the proxy's.
+  int64_t total = 0;
+  auto points = f.store->QueryFront(*id, FrontQuery{}, &total);
+  ASSERT_TRUE(points.ok());
+  EXPECT_GT(total, 0);
+  EXPECT_EQ(f.store->Hypervolumes(*id)->size(), 2u);
+}
+
+TEST(CampaignManager, BadSpecIsRefusedAndNothingIsCreated) {
+  Fixture f("bad");
+  CampaignManager m(f.store.get(), f.options);
+  CampaignSpec spec = TinySpec(6);
+  spec.mutable_targets(1)->set_hardware("no_such_chip");
+  absl::StatusOr<std::string> id = m.Launch(spec);
+  EXPECT_EQ(id.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(id.status().message().find("targets[1].hardware: 'no_such_chip'"), std::string::npos) << id.status();
+  spec = TinySpec(6);
+  spec.mutable_training()->set_batch_size(-3);
+  id = m.Launch(spec);
+  EXPECT_EQ(id.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(id.status().message().find("batch_size"), std::string::npos) << id.status();
+  spec = TinySpec(6);
+  spec.set_space_ref("/etc/passwd");
+  EXPECT_EQ(m.Launch(spec).status().code(), absl::StatusCode::kInvalidArgument);
+  std::string next;
+  EXPECT_TRUE(f.store->ListCampaigns(10, "", &next)->empty());
+}
+
+TEST(CampaignManager, CancelsRunningAndQueuedCampaigns) {
+  Fixture f("cancel");
+  CampaignManager m(f.store.get(), f.options);
+  ASSERT_TRUE(m.Start().ok());
+  const std::string first = *m.Launch(TinySpec(100000));
+  const std::string second = *m.Launch(TinySpec(6));
+  // One slot: the second waits while the first runs.
+  bool ended = false;
+  int64_t after = 0;
+  while (m.Get(first)->step() < 2) {
+    auto events = m.WaitEvents(first, after, absl::Seconds(60), &ended);
+    ASSERT_TRUE(events.ok());
+    if (!events->empty()) after = events->back().first;
+  }
+  EXPECT_EQ(m.Get(second)->state(), PENDING);
+  EXPECT_EQ(*m.Cancel(second), CANCELLED);
+  EXPECT_EQ(*m.Cancel(first), CANCELLED);
+  EXPECT_EQ(m.Get(first)->state(), CANCELLED);
+  EXPECT_EQ(m.Get(second)->state(), CANCELLED);
+  EXPECT_EQ(*m.Cancel(first), CANCELLED);  // Idempotent.
+  EXPECT_EQ(m.Cancel("c-unknown").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(CampaignManager, ResumesFromTheLastCheckpointAfterARestart) {
+  Fixture f("resume");
+  std::string id;
+  {
+    CampaignManager m(f.store.get(), f.options);
+    ASSERT_TRUE(m.Start().ok());
+    id = *m.Launch(TinySpec(16, 4));
+    int64_t after = 0;
+    bool ended = false;
+    while (m.Get(id)->step() < 6) {
+      auto events = m.WaitEvents(id, after, absl::Seconds(60), &ended);
+      ASSERT_TRUE(events.ok());
+      if (!events->empty()) after = events->back().first;
+    }
+    // Destroying the manager stops the campaign with a checkpoint, as SIGTERM does.
+  }
+  Campaign stopped = *f.store->GetCampaign(id);
+  EXPECT_EQ(stopped.state(), COARSE);
+  ASSERT_TRUE(f.store->LatestCheckpoint(id)->has_value());
+  const int64_t resumed_at = (*f.store->LatestCheckpoint(id))->step;
+  EXPECT_GE(resumed_at, 6);
+
+  CampaignManager m(f.store.get(), f.options);
+  ASSERT_TRUE(m.Start().ok());
+  std::vector<ProgressEvent> events = Follow(m, id);
+  bool saw_resume = false;
+  for (const ProgressEvent& e : events) {
+    saw_resume |= e.message() == absl::StrCat("resumed from the checkpoint at step ", resumed_at);
+  }
+  EXPECT_TRUE(saw_resume);
+  EXPECT_EQ(m.Get(id)->state(), DONE);
+}
+
+}  // namespace
+}  // namespace ridge::controller

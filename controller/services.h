@@ -1,0 +1,71 @@
+// The controller's gRPC services (DESIGN.md Sec. 6): thin adapters that
+// authorize, validate the request at the edge, and call CampaignManager,
+// Store or the latency models. No business logic lives here.
+#ifndef RIDGE_CONTROLLER_SERVICES_H_
+#define RIDGE_CONTROLLER_SERVICES_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "controller/auth.h"
+#include "controller/campaign_manager.h"
+#include "grpcpp/grpcpp.h"
+#include "proto/services.grpc.pb.h"
+
+namespace ridge::controller {
+
+// absl and gRPC share code numbers, so the mapping is one cast.
+grpc::Status ToGrpc(const absl::Status& status);
+
+// Checks the caller's bearer token; with no table (auth disabled) allows all.
+absl::Status Authorize(const TokenTable* tokens, grpc::ServerContext* context, Role needed);
+
+class CampaignServiceImpl final : public CampaignService::Service {
+ public:
+  CampaignServiceImpl(CampaignManager* manager, const TokenTable* tokens) : manager_(manager), tokens_(tokens) {}
+
+  grpc::Status Launch(grpc::ServerContext* context, const LaunchRequest* request, LaunchResponse* response) override;
+  grpc::Status Get(grpc::ServerContext* context, const GetCampaignRequest* request, Campaign* response) override;
+  grpc::Status List(grpc::ServerContext* context, const ListCampaignsRequest* request,
+                    ListCampaignsResponse* response) override;
+  grpc::Status Cancel(grpc::ServerContext* context, const CancelRequest* request, CancelResponse* response) override;
+  grpc::Status Watch(grpc::ServerContext* context, const WatchRequest* request,
+                     grpc::ServerWriter<ProgressEvent>* writer) override;
+  grpc::Status GetParetoFront(grpc::ServerContext* context, const GetParetoFrontRequest* request,
+                              GetParetoFrontResponse* response) override;
+  grpc::Status ExportArchitecture(grpc::ServerContext* context, const ExportArchitectureRequest* request,
+                                  ExportArchitectureResponse* response) override;
+
+ private:
+  CampaignManager* manager_;
+  const TokenTable* tokens_;
+};
+
+class LatencyServiceImpl final : public LatencyService::Service {
+ public:
+  explicit LatencyServiceImpl(const TokenTable* tokens) : tokens_(tokens) {}
+  grpc::Status Predict(grpc::ServerContext* context, const PredictRequest* request,
+                       PredictResponse* response) override;
+  grpc::Status Explain(grpc::ServerContext* context, const PredictRequest* request,
+                       ExplainResponse* response) override;
+
+ private:
+  const TokenTable* tokens_;
+};
+
+class HardwareServiceImpl final : public HardwareService::Service {
+ public:
+  explicit HardwareServiceImpl(const TokenTable* tokens) : tokens_(tokens) {}
+  grpc::Status List(grpc::ServerContext* context, const ListHardwareRequest* request,
+                    ListHardwareResponse* response) override;
+  grpc::Status Get(grpc::ServerContext* context, const GetHardwareRequest* request,
+                   HardwareProfile* response) override;
+
+ private:
+  const TokenTable* tokens_;
+};
+
+}  // namespace ridge::controller
+
+#endif  // RIDGE_CONTROLLER_SERVICES_H_

@@ -1,0 +1,701 @@
+#include "controller/store.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <iterator>
+#include <limits>
+#include <utility>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/status_macros.h"
+
+namespace ridge::controller {
+namespace {
+
+// Schema migrations, oldest first: kMigrations[i] takes a database from
+// user_version i to i + 1. To change the schema, append a script (v2: workers,
+// jobs, measurements); never edit one that has shipped, because databases in
+// the field have already run it.
+constexpr const char* kMigrations[] = {
+    // v1: campaigns, their progress events, Pareto fronts and checkpoints.
+    R"sql(
+      CREATE TABLE campaigns (
+        -- Insertion order: breaks ties in created_unix and keys page tokens.
+        -- AUTOINCREMENT never reuses an ID, so an old token cannot point at a
+        -- different campaign.
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        campaign_id TEXT NOT NULL UNIQUE,
+        spec BLOB,                        -- CampaignSpec; NULL when unset.
+        state INTEGER NOT NULL,           -- CampaignState.
+        step INTEGER NOT NULL,
+        total_steps INTEGER NOT NULL,
+        error TEXT NOT NULL,
+        created_unix INTEGER NOT NULL,
+        results BLOB NOT NULL,            -- A Campaign holding only `results`.
+        updated_unix_ms INTEGER NOT NULL  -- Last write, for operators.
+      );
+      CREATE INDEX campaigns_by_created ON campaigns (created_unix, id);
+
+      CREATE TABLE events (
+        campaign_id TEXT NOT NULL
+            REFERENCES campaigns (campaign_id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,             -- 1, 2, ... per campaign.
+        event BLOB NOT NULL,              -- ProgressEvent.
+        PRIMARY KEY (campaign_id, seq)
+      );
+
+      CREATE TABLE pareto_points (
+        campaign_id TEXT NOT NULL
+            REFERENCES campaigns (campaign_id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,             -- Position in ReplaceFront's input.
+        hardware TEXT NOT NULL,
+        arch_id TEXT NOT NULL,
+        proxy_accuracy REAL NOT NULL,
+        predicted_latency_ms REAL NOT NULL,
+        point BLOB NOT NULL,              -- The whole ParetoPoint.
+        PRIMARY KEY (campaign_id, idx)
+      );
+      CREATE INDEX pareto_points_by_hardware
+          ON pareto_points (campaign_id, hardware, predicted_latency_ms);
+
+      CREATE TABLE hypervolumes (
+        campaign_id TEXT NOT NULL
+            REFERENCES campaigns (campaign_id) ON DELETE CASCADE,
+        hardware TEXT NOT NULL,
+        hypervolume REAL NOT NULL,
+        PRIMARY KEY (campaign_id, hardware)
+      );
+
+      CREATE TABLE checkpoints (
+        campaign_id TEXT PRIMARY KEY NOT NULL
+            REFERENCES campaigns (campaign_id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        stage TEXT NOT NULL,
+        step INTEGER NOT NULL,
+        time_unix_ms INTEGER NOT NULL
+      );
+    )sql",
+};
+constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
+
+// Lock waits longer than this (another process holding the file) fail with
+// UNAVAILABLE instead of blocking the controller forever.
+constexpr int kBusyTimeoutMs = 5000;
+constexpr int kDefaultPageSize = 100;
+constexpr int kMaxPageSize = 1000;
+
+// The columns CampaignFromRow reads, in its order.
+constexpr char kCampaignColumns[] =
+    "campaign_id, spec, state, step, total_steps, error, created_unix, results";
+
+// Maps sqlite result codes (extended codes are on) to the closest canonical
+// code, so callers can tell a retryable lock from a corrupt file.
+absl::StatusCode CodeFor(int rc) {
+  switch (rc) {
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+    case SQLITE_CONSTRAINT_UNIQUE:
+      return absl::StatusCode::kAlreadyExists;
+    case SQLITE_CONSTRAINT_FOREIGNKEY:
+      return absl::StatusCode::kFailedPrecondition;
+  }
+  switch (rc & 0xff) {
+    case SQLITE_CONSTRAINT:  // NOT NULL (e.g. a NaN, stored as NULL), CHECK.
+      return absl::StatusCode::kInvalidArgument;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return absl::StatusCode::kUnavailable;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return absl::StatusCode::kDataLoss;
+    case SQLITE_FULL:
+      return absl::StatusCode::kResourceExhausted;
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+    case SQLITE_READONLY:
+      return absl::StatusCode::kFailedPrecondition;
+    default:
+      return absl::StatusCode::kInternal;
+  }
+}
+
+// `op: <sqlite's message>`. Must be called right after the failing call,
+// before anything else touches the connection.
+absl::Status SqliteError(sqlite3* db, int rc, absl::string_view op) {
+  return absl::Status(CodeFor(rc), absl::StrCat(op, ": ", sqlite3_errmsg(db)));
+}
+
+// Runs SQL without parameters or results: fixed schema scripts and control
+// statements only, never anything built from values.
+absl::Status Exec(sqlite3* db, const std::string& sql, absl::string_view op) {
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
+  return rc == SQLITE_OK ? absl::OkStatus() : SqliteError(db, rc, op);
+}
+
+// A prepared statement, finalized when it goes out of scope. The first
+// failure (prepare, bind or step) is kept and returned by Step(), so call
+// sites read as prepare, bind, step without a check after each line.
+class Statement {
+ public:
+  Statement(sqlite3* db, absl::string_view sql, absl::string_view op) : db_(db), op_(op) {
+    Check(sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr));
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  // Parameters are 1-based, as in the SQL's ?1, ?2, ...
+  Statement& BindInt(int i, int64_t v) {
+    if (status_.ok()) Check(sqlite3_bind_int64(stmt_, i, v));
+    return *this;
+  }
+  Statement& BindDouble(int i, double v) {
+    if (status_.ok()) Check(sqlite3_bind_double(stmt_, i, v));
+    return *this;
+  }
+  // SQLITE_TRANSIENT copies the bytes, so temporaries are safe to bind. A
+  // null data pointer would bind NULL, hence the "" for empty views.
+  Statement& BindText(int i, absl::string_view v) {
+    if (status_.ok()) {
+      Check(sqlite3_bind_text(stmt_, i, v.empty() ? "" : v.data(), static_cast<int>(v.size()),
+                              SQLITE_TRANSIENT));
+    }
+    return *this;
+  }
+  Statement& BindBlob(int i, absl::string_view v) {
+    if (status_.ok()) {
+      Check(sqlite3_bind_blob(stmt_, i, v.empty() ? "" : v.data(), static_cast<int>(v.size()),
+                              SQLITE_TRANSIENT));
+    }
+    return *this;
+  }
+
+  // True when a row is ready to read, false when the statement is done.
+  absl::StatusOr<bool> Step() {
+    if (!status_.ok()) return status_;
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    Check(rc);
+    return status_;
+  }
+  // Steps a statement that returns no rows.
+  absl::Status Run() { return Step().status(); }
+  // Makes the statement ready to run again with new parameters.
+  void Reset() {
+    if (!status_.ok()) return;
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+
+  bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  double Double(int col) const { return sqlite3_column_double(stmt_, col); }
+  std::string Text(int col) const {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+    return p == nullptr ? std::string() : std::string(p, sqlite3_column_bytes(stmt_, col));
+  }
+  std::string Blob(int col) const {
+    // The pointer first, then the size: that is the order sqlite documents.
+    const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, col));
+    return p == nullptr ? std::string() : std::string(p, sqlite3_column_bytes(stmt_, col));
+  }
+
+ private:
+  void Check(int rc) {
+    if (rc != SQLITE_OK && status_.ok()) status_ = SqliteError(db_, rc, op_);
+  }
+
+  sqlite3* db_;
+  std::string op_;
+  sqlite3_stmt* stmt_ = nullptr;
+  absl::Status status_;
+};
+
+// An explicit transaction that rolls back when it goes out of scope without a
+// successful Commit(): an early return on error leaves nothing half-applied.
+class Transaction {
+ public:
+  Transaction(sqlite3* db, absl::string_view op) : db_(db), op_(op) {}
+  ~Transaction() {
+    // A failed COMMIT may or may not have ended the transaction already.
+    if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  // IMMEDIATE takes the write lock up front, so a writer waits (busy timeout)
+  // at BEGIN instead of failing half-way when upgrading a read lock.
+  absl::Status BeginWrite() { return Exec(db_, "BEGIN IMMEDIATE", absl::StrCat(op_, ": begin")); }
+  // A read transaction gives its statements one consistent snapshot.
+  absl::Status BeginRead() { return Exec(db_, "BEGIN", absl::StrCat(op_, ": begin")); }
+  absl::Status Commit() { return Exec(db_, "COMMIT", absl::StrCat(op_, ": commit")); }
+
+ private:
+  sqlite3* db_;
+  std::string op_;
+};
+
+absl::StatusOr<int> UserVersion(sqlite3* db) {
+  Statement read(db, "PRAGMA user_version", "read user_version");
+  ASSIGN_OR_RETURN(bool row, read.Step());
+  if (!row) return absl::InternalError("PRAGMA user_version returned no row");
+  return static_cast<int>(read.Int(0));
+}
+
+// Connection settings; they are per connection, so they run at every Open.
+absl::Status Configure(sqlite3* db) {
+  sqlite3_extended_result_codes(db, 1);  // Tells UNIQUE from NOT NULL failures.
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  // journal_mode answers with the mode in effect, which stays the old one if
+  // WAL is unavailable (e.g. no shared memory on the file system).
+  Statement wal(db, "PRAGMA journal_mode = WAL", "set journal_mode=WAL");
+  ASSIGN_OR_RETURN(bool row, wal.Step());
+  const std::string mode = row ? wal.Text(0) : "";
+  // An in-memory database (":memory:", tests) has nothing to make durable.
+  if (mode != "wal" && mode != "memory") {
+    return absl::FailedPreconditionError(
+        absl::StrCat("journal_mode is '", mode, "'; the store needs WAL"));
+  }
+  // FULL syncs the WAL at every commit: an OK return means the data is on
+  // disk. foreign_keys is off by default in sqlite.
+  return Exec(db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;", "set pragmas");
+}
+
+int64_t NowUnixMs() { return absl::ToUnixMillis(absl::Now()); }
+
+absl::Status NotFound(const std::string& campaign_id) {
+  return absl::NotFoundError(absl::StrCat("campaign '", campaign_id, "' not found"));
+}
+
+// NOT_FOUND unless the campaign exists. Called inside a write transaction, so
+// the answer holds until the commit.
+absl::Status RequireCampaign(sqlite3* db, const std::string& campaign_id, absl::string_view op) {
+  Statement find(db, "SELECT 1 FROM campaigns WHERE campaign_id = ?1", op);
+  find.BindText(1, campaign_id);
+  ASSIGN_OR_RETURN(bool found, find.Step());
+  return found ? absl::OkStatus() : NotFound(campaign_id);
+}
+
+// Per-policy results are stored as one blob: a Campaign holding only
+// `results`, because a repeated field needs some message around it.
+template <typename Results>
+std::string ResultsBlob(const Results& results) {
+  Campaign holder;
+  for (const PolicyResult& r : results) *holder.add_results() = r;
+  return holder.SerializeAsString();
+}
+
+template <typename Message>
+absl::Status ParseBlob(const std::string& blob, Message* out, absl::string_view what) {
+  if (out->ParseFromString(blob)) return absl::OkStatus();
+  return absl::DataLossError(absl::StrCat("stored ", what, " does not parse"));
+}
+
+// A campaign from a row whose columns are kCampaignColumns.
+absl::StatusOr<Campaign> CampaignFromRow(const Statement& row) {
+  Campaign c;
+  c.set_campaign_id(row.Text(0));
+  const std::string what = absl::StrCat("campaign '", c.campaign_id(), "'");
+  if (!row.IsNull(1)) RETURN_IF_ERROR(ParseBlob(row.Blob(1), c.mutable_spec(), what + " spec"));
+  c.set_state(static_cast<CampaignState>(row.Int(2)));
+  c.set_step(row.Int(3));
+  c.set_total_steps(row.Int(4));
+  c.set_error(row.Text(5));
+  c.set_created_unix(row.Int(6));
+  Campaign holder;
+  RETURN_IF_ERROR(ParseBlob(row.Blob(7), &holder, what + " results"));
+  c.mutable_results()->Swap(holder.mutable_results());
+  return c;
+}
+
+// Reads every remaining row of `select` as a campaign.
+absl::StatusOr<std::vector<Campaign>> ReadCampaigns(Statement& select) {
+  std::vector<Campaign> campaigns;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) return campaigns;
+    ASSIGN_OR_RETURN(Campaign c, CampaignFromRow(select));
+    campaigns.push_back(std::move(c));
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
+  sqlite3* db = nullptr;
+  // NOMUTEX: mu_ already serialises every use of the connection.
+  const int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  // sqlite allocates a handle even when opening fails; the Store closes it.
+  std::unique_ptr<Store> store(new Store(db));
+  if (rc != SQLITE_OK) return WithContext(SqliteError(db, rc, "open"), path);
+  // Errors name the file: the controller may open more than one.
+  RETURN_IF_ERROR(WithContext(Configure(db), path));
+  RETURN_IF_ERROR(WithContext(store->Migrate(), path));
+  return store;
+}
+
+Store::~Store() { sqlite3_close_v2(db_); }
+
+absl::Status Store::Migrate() {
+  absl::MutexLock lock(&mu_);
+  for (;;) {
+    // The version is read inside the write transaction that applies the next
+    // migration, so two processes opening one file cannot both apply it.
+    Transaction txn(db_, "migrate");
+    RETURN_IF_ERROR(txn.BeginWrite());
+    ASSIGN_OR_RETURN(int version, UserVersion(db_));
+    if (version > kSchemaVersion) {
+      return absl::FailedPreconditionError(absl::StrCat("database schema version ", version,
+                                                        " is newer than version ", kSchemaVersion,
+                                                        ", the newest this binary supports"));
+    }
+    if (version == kSchemaVersion) return txn.Commit();
+    const std::string op = absl::StrCat("migrate to schema version ", version + 1);
+    RETURN_IF_ERROR(Exec(db_, kMigrations[version], op));
+    // PRAGMA takes no bound parameters; the number is our own, not input.
+    RETURN_IF_ERROR(Exec(db_, absl::StrCat("PRAGMA user_version = ", version + 1), op));
+    RETURN_IF_ERROR(txn.Commit());
+  }
+}
+
+int Store::schema_version() {
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<int> version = UserVersion(db_);
+  return version.ok() ? *version : -1;  // The API has no status; -1 is never a version.
+}
+
+absl::Status Store::InsertCampaign(const Campaign& campaign) {
+  if (campaign.campaign_id().empty()) {
+    return absl::InvalidArgumentError("InsertCampaign: campaign_id is empty");
+  }
+  absl::MutexLock lock(&mu_);
+  Statement insert(db_, R"sql(
+      INSERT INTO campaigns (campaign_id, spec, state, step, total_steps, error, created_unix,
+                             results, updated_unix_ms)
+      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9))sql",
+                   "InsertCampaign");
+  insert.BindText(1, campaign.campaign_id());
+  // Unbound parameters are NULL: an unset spec stays unset when read back.
+  if (campaign.has_spec()) insert.BindBlob(2, campaign.spec().SerializeAsString());
+  insert.BindInt(3, campaign.state())
+      .BindInt(4, campaign.step())
+      .BindInt(5, campaign.total_steps())
+      .BindText(6, campaign.error())
+      .BindInt(7, campaign.created_unix())
+      .BindBlob(8, ResultsBlob(campaign.results()))
+      .BindInt(9, NowUnixMs());
+  absl::Status status = insert.Run();
+  if (status.code() == absl::StatusCode::kAlreadyExists) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("campaign '", campaign.campaign_id(), "' already exists"));
+  }
+  return status;
+}
+
+absl::StatusOr<Campaign> Store::GetCampaign(const std::string& campaign_id) {
+  absl::MutexLock lock(&mu_);
+  Statement select(
+      db_, absl::StrCat("SELECT ", kCampaignColumns, " FROM campaigns WHERE campaign_id = ?1"),
+      "GetCampaign");
+  select.BindText(1, campaign_id);
+  ASSIGN_OR_RETURN(bool found, select.Step());
+  if (!found) return NotFound(campaign_id);
+  return CampaignFromRow(select);
+}
+
+absl::StatusOr<std::vector<Campaign>> Store::ListCampaigns(int page_size,
+                                                           const std::string& page_token,
+                                                           std::string* next_page_token) {
+  if (page_size <= 0) page_size = kDefaultPageSize;
+  page_size = std::min(page_size, kMaxPageSize);
+  // The token is the `id` of the last campaign of the previous page, in
+  // decimal. CHexEscape keeps whatever a client sent printable in the error.
+  const absl::Status bad_token = absl::InvalidArgumentError(absl::StrCat(
+      "page_token: '", absl::CHexEscape(page_token), "' is not a token this server issued"));
+  int64_t after_id = 0;
+  if (!page_token.empty()) {
+    const bool digits = std::all_of(page_token.begin(), page_token.end(),
+                                    [](unsigned char ch) { return std::isdigit(ch); });
+    if (!digits || !absl::SimpleAtoi(page_token, &after_id) || after_id <= 0) return bad_token;
+  }
+
+  absl::MutexLock lock(&mu_);
+  // One snapshot for the token lookup and the page.
+  Transaction txn(db_, "ListCampaigns");
+  RETURN_IF_ERROR(txn.BeginRead());
+  // Keyset pagination: the page starts strictly after the token's row in
+  // (created_unix, id) order, so inserts between pages neither repeat nor
+  // skip rows. Without a token, the bound is past every row.
+  int64_t after_created = std::numeric_limits<int64_t>::max();
+  if (after_id == 0) {
+    after_id = std::numeric_limits<int64_t>::max();
+  } else {
+    Statement last(db_, "SELECT created_unix FROM campaigns WHERE id = ?1",
+                   "ListCampaigns: read page token");
+    last.BindInt(1, after_id);
+    ASSIGN_OR_RETURN(bool found, last.Step());
+    if (!found) return bad_token;
+    after_created = last.Int(0);
+  }
+  // One row more than the page tells whether another page follows. `id`
+  // comes after kCampaignColumns, so CampaignFromRow reads the row as is.
+  Statement select(db_, absl::StrCat("SELECT ", kCampaignColumns, R"sql(, id FROM campaigns
+      WHERE (created_unix, id) < (?1, ?2)
+      ORDER BY created_unix DESC, id DESC LIMIT ?3)sql"),
+                   "ListCampaigns");
+  select.BindInt(1, after_created).BindInt(2, after_id).BindInt(3, page_size + 1);
+  constexpr int kIdColumn = 8;
+  std::vector<Campaign> page;
+  bool more = false;
+  int64_t last_id = 0;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) break;
+    if (static_cast<int>(page.size()) == page_size) {
+      more = true;
+      break;
+    }
+    ASSIGN_OR_RETURN(Campaign c, CampaignFromRow(select));
+    page.push_back(std::move(c));
+    last_id = select.Int(kIdColumn);
+  }
+  RETURN_IF_ERROR(txn.Commit());
+  if (next_page_token != nullptr) *next_page_token = more ? absl::StrCat(last_id) : "";
+  return page;
+}
+
+absl::StatusOr<std::vector<Campaign>> Store::UnfinishedCampaigns() {
+  absl::MutexLock lock(&mu_);
+  Statement select(db_, absl::StrCat("SELECT ", kCampaignColumns, R"sql( FROM campaigns
+      WHERE state NOT IN (?1, ?2, ?3)
+      ORDER BY created_unix, id)sql"),
+                   "UnfinishedCampaigns");
+  select.BindInt(1, DONE).BindInt(2, FAILED).BindInt(3, CANCELLED);
+  return ReadCampaigns(select);
+}
+
+absl::Status Store::UpdateProgress(const std::string& campaign_id, CampaignState state,
+                                   int64_t step, int64_t total_steps, const std::string& error) {
+  absl::MutexLock lock(&mu_);
+  Statement update(db_, R"sql(
+      UPDATE campaigns SET state = ?2, step = ?3, total_steps = ?4, error = ?5, updated_unix_ms = ?6
+      WHERE campaign_id = ?1)sql",
+                   "UpdateProgress");
+  update.BindText(1, campaign_id)
+      .BindInt(2, state)
+      .BindInt(3, step)
+      .BindInt(4, total_steps)
+      .BindText(5, error)
+      .BindInt(6, NowUnixMs());
+  RETURN_IF_ERROR(update.Run());
+  // One statement, so no transaction: it changed one row or none.
+  return sqlite3_changes(db_) == 0 ? NotFound(campaign_id) : absl::OkStatus();
+}
+
+absl::Status Store::SetResults(const std::string& campaign_id,
+                               const std::vector<PolicyResult>& results) {
+  absl::MutexLock lock(&mu_);
+  Statement update(db_, R"sql(
+      UPDATE campaigns SET results = ?2, updated_unix_ms = ?3 WHERE campaign_id = ?1)sql",
+                   "SetResults");
+  update.BindText(1, campaign_id).BindBlob(2, ResultsBlob(results)).BindInt(3, NowUnixMs());
+  RETURN_IF_ERROR(update.Run());
+  return sqlite3_changes(db_) == 0 ? NotFound(campaign_id) : absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> Store::AppendEvent(const ProgressEvent& event) {
+  const std::string& campaign_id = event.campaign_id();
+  absl::MutexLock lock(&mu_);
+  // Reading the last seq and inserting the next are one transaction, so a
+  // failed insert cannot leave a gap and no two events share a number.
+  Transaction txn(db_, "AppendEvent");
+  RETURN_IF_ERROR(txn.BeginWrite());
+  RETURN_IF_ERROR(RequireCampaign(db_, campaign_id, "AppendEvent"));
+  Statement next(db_, "SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE campaign_id = ?1",
+                 "AppendEvent: next seq");
+  next.BindText(1, campaign_id);
+  ASSIGN_OR_RETURN(bool row, next.Step());
+  if (!row) return absl::InternalError("AppendEvent: next seq returned no row");
+  const int64_t seq = next.Int(0);
+  Statement insert(db_, "INSERT INTO events (campaign_id, seq, event) VALUES (?1, ?2, ?3)",
+                   "AppendEvent: insert");
+  insert.BindText(1, campaign_id).BindInt(2, seq).BindBlob(3, event.SerializeAsString());
+  RETURN_IF_ERROR(insert.Run());
+  RETURN_IF_ERROR(txn.Commit());
+  return seq;
+}
+
+absl::StatusOr<std::vector<std::pair<int64_t, ProgressEvent>>> Store::EventsAfter(
+    const std::string& campaign_id, int64_t after_seq, int limit) {
+  absl::MutexLock lock(&mu_);
+  Statement select(db_, R"sql(
+      SELECT seq, event FROM events WHERE campaign_id = ?1 AND seq > ?2
+      ORDER BY seq LIMIT ?3)sql",
+                   "EventsAfter");
+  // A negative LIMIT is no limit in sqlite; limit <= 0 means "all" here.
+  select.BindText(1, campaign_id).BindInt(2, after_seq).BindInt(3, limit > 0 ? limit : -1);
+  std::vector<std::pair<int64_t, ProgressEvent>> events;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) return events;
+    ProgressEvent event;
+    RETURN_IF_ERROR(ParseBlob(select.Blob(1), &event,
+                              absl::StrCat("event ", select.Int(0), " of '", campaign_id, "'")));
+    events.emplace_back(select.Int(0), std::move(event));
+  }
+}
+
+absl::Status Store::ReplaceFront(const std::string& campaign_id,
+                                 const std::vector<ParetoPoint>& points,
+                                 const std::map<std::string, double>& hypervolume_by_hardware) {
+  absl::MutexLock lock(&mu_);
+  // Readers see the old front or the new one, never a mix; any failure
+  // (e.g. a NaN, which sqlite stores as NULL) rolls the deletes back too.
+  Transaction txn(db_, "ReplaceFront");
+  RETURN_IF_ERROR(txn.BeginWrite());
+  RETURN_IF_ERROR(RequireCampaign(db_, campaign_id, "ReplaceFront"));
+  for (const char* sql : {"DELETE FROM pareto_points WHERE campaign_id = ?1",
+                          "DELETE FROM hypervolumes WHERE campaign_id = ?1"}) {
+    Statement clear(db_, sql, "ReplaceFront: delete old front");
+    clear.BindText(1, campaign_id);
+    RETURN_IF_ERROR(clear.Run());
+  }
+  Statement insert_point(db_, R"sql(
+      INSERT INTO pareto_points (campaign_id, idx, hardware, arch_id, proxy_accuracy,
+                                 predicted_latency_ms, point)
+      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7))sql",
+                         "ReplaceFront: insert point");
+  for (size_t i = 0; i < points.size(); ++i) {
+    const ParetoPoint& p = points[i];
+    insert_point.Reset();
+    insert_point.BindText(1, campaign_id)
+        .BindInt(2, static_cast<int64_t>(i))
+        .BindText(3, p.hardware())
+        .BindText(4, p.arch_id())
+        .BindDouble(5, p.proxy_accuracy())
+        .BindDouble(6, p.predicted_latency_ms())
+        .BindBlob(7, p.SerializeAsString());
+    RETURN_IF_ERROR(insert_point.Run());
+  }
+  Statement insert_volume(db_, R"sql(
+      INSERT INTO hypervolumes (campaign_id, hardware, hypervolume) VALUES (?1, ?2, ?3))sql",
+                          "ReplaceFront: insert hypervolume");
+  for (const auto& [hardware, volume] : hypervolume_by_hardware) {
+    insert_volume.Reset();
+    insert_volume.BindText(1, campaign_id).BindText(2, hardware).BindDouble(3, volume);
+    RETURN_IF_ERROR(insert_volume.Run());
+  }
+  return txn.Commit();
+}
+
+absl::StatusOr<std::vector<ParetoPoint>> Store::QueryFront(const std::string& campaign_id,
+                                                           const FrontQuery& query,
+                                                           int64_t* total) {
+  if (query.offset < 0 || query.limit < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "QueryFront: offset ", query.offset, " and limit ", query.limit, " must not be negative"));
+  }
+  // Bounds are inclusive; a bound of 0 (or an empty hardware) matches all.
+  constexpr char kWhere[] = R"sql(
+      WHERE campaign_id = ?1 AND (?2 = '' OR hardware = ?2)
+        AND (?3 = 0 OR predicted_latency_ms >= ?3) AND (?4 = 0 OR predicted_latency_ms <= ?4)
+        AND (?5 = 0 OR proxy_accuracy >= ?5) AND (?6 = 0 OR proxy_accuracy <= ?6))sql";
+  auto bind_filter = [&](Statement& s) {
+    s.BindText(1, campaign_id)
+        .BindText(2, query.hardware)
+        .BindDouble(3, query.min_latency_ms)
+        .BindDouble(4, query.max_latency_ms)
+        .BindDouble(5, query.min_accuracy)
+        .BindDouble(6, query.max_accuracy);
+  };
+
+  absl::MutexLock lock(&mu_);
+  // One snapshot, so `total` counts the same front the page comes from.
+  Transaction txn(db_, "QueryFront");
+  RETURN_IF_ERROR(txn.BeginRead());
+  if (total != nullptr) {
+    Statement count(db_, absl::StrCat("SELECT COUNT(*) FROM pareto_points", kWhere),
+                    "QueryFront: count");
+    bind_filter(count);
+    ASSIGN_OR_RETURN(bool row, count.Step());
+    *total = row ? count.Int(0) : 0;
+  }
+  // idx last keeps ties in the order ReplaceFront was given.
+  Statement select(db_, absl::StrCat("SELECT point FROM pareto_points", kWhere, R"sql(
+      ORDER BY hardware, predicted_latency_ms, idx LIMIT ?7 OFFSET ?8)sql"),
+                   "QueryFront");
+  bind_filter(select);
+  select.BindInt(7, query.limit).BindInt(8, query.offset);
+  std::vector<ParetoPoint> points;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) break;
+    ParetoPoint p;
+    RETURN_IF_ERROR(
+        ParseBlob(select.Blob(0), &p, absl::StrCat("Pareto point of '", campaign_id, "'")));
+    points.push_back(std::move(p));
+  }
+  RETURN_IF_ERROR(txn.Commit());
+  return points;
+}
+
+absl::StatusOr<std::map<std::string, double>> Store::Hypervolumes(const std::string& campaign_id) {
+  absl::MutexLock lock(&mu_);
+  Statement select(db_, "SELECT hardware, hypervolume FROM hypervolumes WHERE campaign_id = ?1",
+                   "Hypervolumes");
+  select.BindText(1, campaign_id);
+  std::map<std::string, double> volumes;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) return volumes;
+    volumes[select.Text(0)] = select.Double(1);
+  }
+}
+
+absl::Status Store::RecordCheckpoint(const std::string& campaign_id,
+                                     const CheckpointRecord& record) {
+  absl::MutexLock lock(&mu_);
+  // The existence check and the write are one transaction, for a clear
+  // NOT_FOUND rather than a foreign-key error.
+  Transaction txn(db_, "RecordCheckpoint");
+  RETURN_IF_ERROR(txn.BeginWrite());
+  RETURN_IF_ERROR(RequireCampaign(db_, campaign_id, "RecordCheckpoint"));
+  // One row per campaign: REPLACE overwrites the previous record.
+  Statement upsert(db_, R"sql(
+      INSERT OR REPLACE INTO checkpoints (campaign_id, path, stage, step, time_unix_ms)
+      VALUES (?1, ?2, ?3, ?4, ?5))sql",
+                   "RecordCheckpoint");
+  upsert.BindText(1, campaign_id)
+      .BindText(2, record.path)
+      .BindText(3, record.stage)
+      .BindInt(4, record.step)
+      .BindInt(5, record.time_unix_ms);
+  RETURN_IF_ERROR(upsert.Run());
+  return txn.Commit();
+}
+
+absl::StatusOr<std::optional<CheckpointRecord>> Store::LatestCheckpoint(
+    const std::string& campaign_id) {
+  absl::MutexLock lock(&mu_);
+  Statement select(db_, R"sql(
+      SELECT path, stage, step, time_unix_ms FROM checkpoints WHERE campaign_id = ?1)sql",
+                   "LatestCheckpoint");
+  select.BindText(1, campaign_id);
+  ASSIGN_OR_RETURN(bool found, select.Step());
+  if (!found) return std::optional<CheckpointRecord>();
+  CheckpointRecord record;
+  record.path = select.Text(0);
+  record.stage = select.Text(1);
+  record.step = select.Int(2);
+  record.time_unix_ms = select.Int(3);
+  return std::optional<CheckpointRecord>(std::move(record));
+}
+
+}  // namespace ridge::controller
