@@ -25,6 +25,8 @@ std::vector<Command> AllCommands() {
   AddTrainCommands(&commands);
   AddSupernetCommands(&commands);
   AddSearchCommands(&commands);
+  AddCampaignCommands(&commands);
+  AddUpCommand(&commands);
   return commands;
 }
 

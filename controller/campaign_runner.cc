@@ -26,6 +26,7 @@ std::vector<PolicyResult> Snapshot(search::TunasSearch& s) {
         BuildArchitecture(s.decisions().space(), s.decisions().ToChoice(p.policy->Argmax()));
     if (arch.ok()) {
       *r.mutable_argmax() = s.AtDeployment(*arch);
+      r.set_arch_id(ArchitectureId(*arch));
       r.set_latency_ms(s.LatencyMs(*arch, p.target).value_or(0));
     }
     out.push_back(std::move(r));

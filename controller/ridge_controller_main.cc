@@ -12,20 +12,20 @@
 #include "controller/server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "host:port to serve on; port 0 picks a free port.");
-ABSL_FLAG(std::string, data_dir, "ridge-data", "Directory of ridge.db, checkpoints/ and the default token file.");
+ABSL_FLAG(std::string, state_dir, "ridge-data", "Directory of ridge.db, checkpoints/ and the default token file.");
 ABSL_FLAG(std::string, token_file, "",
-          "Token file (\"<role> <token>\" per line); default <data_dir>/tokens, created with an admin token.");
+          "Token file (\"<role> <token>\" per line); default <state_dir>/tokens, created with an admin token.");
 ABSL_FLAG(std::string, tls_cert, "", "PEM certificate; with --tls_key, serve TLS only.");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key for --tls_cert.");
 ABSL_FLAG(int, max_concurrent, 1, "Campaigns that run at once; the rest queue.");
 ABSL_FLAG(int64_t, checkpoint_every, 100, "Steps between checkpoints when a spec gives none.");
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("ridge_controller [--listen=HOST:PORT] [--data_dir=DIR] [--token_file=F]");
+  absl::SetProgramUsageMessage("ridge_controller [--listen=HOST:PORT] [--state_dir=DIR] [--token_file=F]");
   absl::ParseCommandLine(argc, argv);
   ridge::controller::ControllerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
-  options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  options.data_dir = absl::GetFlag(FLAGS_state_dir);
   options.token_file = absl::GetFlag(FLAGS_token_file);
   options.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   options.tls_key = absl::GetFlag(FLAGS_tls_key);

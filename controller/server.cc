@@ -33,7 +33,7 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(ControllerOptions 
   }
   std::unique_ptr<Controller> c(new Controller());
   if (mkdir(options.data_dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    return absl::PermissionDeniedError(absl::StrCat("--data_dir: '", options.data_dir, "' cannot be created"));
+    return absl::PermissionDeniedError(absl::StrCat("--state_dir: '", options.data_dir, "' cannot be created"));
   }
   c->token_file_ = options.token_file.empty() ? options.data_dir + "/tokens" : options.token_file;
   if (options.token_file.empty()) {

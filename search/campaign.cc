@@ -121,6 +121,7 @@ absl::StatusOr<std::vector<PolicyResult>> ToPolicyResults(const TunasSearch& sea
     r.set_budget_ms(o.target->budget_ms);
     *r.mutable_argmax() = search.AtDeployment(o.chosen);
     r.set_latency_ms(o.latency_ms);
+    r.set_arch_id(o.arch_id);
     out.push_back(std::move(r));
   }
   return out;

@@ -1,0 +1,171 @@
+#include "cli/client.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "cli/output.h"
+#include "cli/progress.h"
+#include "common/status_macros.h"
+#include "controller/auth.h"
+
+ABSL_FLAG(std::string, controller, "",
+          "Controller address host:port. Default: $RIDGE_CONTROLLER, else 127.0.0.1:50051.");
+ABSL_FLAG(std::string, token_file, "",
+          "File with the bearer token (a bare token, or \"client|admin <token>\" lines). "
+          "Default: $RIDGE_TOKEN_FILE, else ./ridge-data/tokens.");
+ABSL_FLAG(std::string, tls_ca, "", "PEM CA certificate: talk TLS to the controller. Default: $RIDGE_TLS_CA.");
+
+namespace ridge::cli {
+namespace {
+
+std::string FlagOrEnv(const std::string& flag, const char* env, const std::string& fallback) {
+  if (!flag.empty()) return flag;
+  const char* value = std::getenv(env);
+  return value != nullptr && *value != '\0' ? value : fallback;
+}
+
+const char* StateName(CampaignState s) { return CampaignState_Name(s).c_str(); }
+
+}  // namespace
+
+std::unique_ptr<grpc::ClientContext> Connection::Context(int deadline_s) const {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->AddMetadata("authorization", "Bearer " + token);
+  if (deadline_s > 0) context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(deadline_s));
+  return context;
+}
+
+absl::Status RpcError(const grpc::Status& status, const std::string& call, const std::string& target) {
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    return absl::UnavailableError(absl::StrCat(call, ": the controller at ", target, " is not reachable (",
+                                               status.error_message(), "); start one with `ridge_controller` or "
+                                               "`ridge up`, or set --controller"));
+  }
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      absl::StrCat(call, ": ", status.error_message()));
+}
+
+absl::StatusOr<Connection> Connect(const std::string& target, const std::string& token_file,
+                                   const std::string& tls_ca) {
+  Connection c;
+  c.target = target;
+  ASSIGN_OR_RETURN(c.token, controller::ReadClientToken(token_file));
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (!tls_ca.empty()) {
+    std::ifstream in(tls_ca);
+    if (!in) return absl::InvalidArgumentError(absl::StrCat("--tls_ca: '", tls_ca, "' cannot be read"));
+    std::stringstream pem;
+    pem << in.rdbuf();
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = pem.str();
+    credentials = grpc::SslCredentials(ssl);
+  }
+  c.channel = grpc::CreateChannel(target, credentials);
+  c.campaigns = CampaignService::NewStub(c.channel);
+  return c;
+}
+
+absl::StatusOr<Connection> ConnectFromFlags() {
+  const std::string target = FlagOrEnv(absl::GetFlag(FLAGS_controller), "RIDGE_CONTROLLER", "127.0.0.1:50051");
+  const std::string tokens = FlagOrEnv(absl::GetFlag(FLAGS_token_file), "RIDGE_TOKEN_FILE", "ridge-data/tokens");
+  const std::string ca = FlagOrEnv(absl::GetFlag(FLAGS_tls_ca), "RIDGE_TLS_CA", "");
+  absl::StatusOr<Connection> c = Connect(target, tokens, ca);
+  if (!c.ok() && absl::IsNotFound(c.status())) {
+    return absl::NotFoundError(absl::StrCat(c.status().message(),
+                                            "; give --token_file or RIDGE_TOKEN_FILE (the controller writes "
+                                            "<state_dir>/tokens on first start)"));
+  }
+  return c;
+}
+
+absl::StatusOr<GetParetoFrontResponse> FetchFront(const Connection& c, const std::string& campaign_id,
+                                                  const std::string& hardware) {
+  GetParetoFrontResponse all;
+  GetParetoFrontRequest request;
+  request.set_campaign_id(campaign_id);
+  request.set_hardware(hardware);
+  request.set_page_size(500);
+  do {
+    GetParetoFrontResponse page;
+    grpc::Status s = c.campaigns->GetParetoFront(c.Context().get(), request, &page);
+    if (!s.ok()) return RpcError(s, "GetParetoFront", c.target);
+    for (const ParetoPoint& p : page.points()) *all.add_points() = p;
+    *all.mutable_hypervolume() = page.hypervolume();
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty());
+  return all;
+}
+
+std::string FrontTables(const GetParetoFrontResponse& front) {
+  std::string out;
+  // Proto maps have no order; tables come sorted by hardware name.
+  std::map<std::string, double> sorted(front.hypervolume().begin(), front.hypervolume().end());
+  for (const auto& [hardware, hypervolume] : sorted) {
+    Table table({"arch_id", "origin", "proxy_accuracy", "latency_ms", "MMACs", "params"}, {true, true});
+    for (const ParetoPoint& p : front.points()) {
+      if (p.hardware() != hardware) continue;
+      table.AddRow({p.arch_id(), p.origin(), FormatDouble(p.proxy_accuracy()), FormatDouble(p.predicted_latency_ms()),
+                    FormatDouble(p.macs() / 1e6, 5), absl::StrCat(p.params())});
+    }
+    absl::StrAppend(&out, "== ", hardware, ": hypervolume ", FormatDouble(hypervolume), "\n", table.Render(), "\n");
+  }
+  return out;
+}
+
+absl::Status WatchToEnd(const Connection& c, const std::string& campaign_id, std::string* out) {
+  WatchRequest request;
+  request.set_campaign_id(campaign_id);
+  std::unique_ptr<grpc::ClientContext> context = c.Context(0);
+  std::unique_ptr<grpc::ClientReader<ProgressEvent>> reader = c.campaigns->Watch(context.get(), request);
+  Progress progress;
+  ProgressEvent event, last;
+  bool any = false;
+  std::string message;
+  while (reader->Read(&event)) {
+    any = true;
+    last = event;
+    if (event.message() != message && event.message() != "searching") {
+      message = event.message();
+      if (progress.tty()) progress.Finish();
+      std::fprintf(stderr, "[%s] %s\n", StateName(event.state()), message.c_str());
+    }
+    std::string status = StateName(event.state());
+    for (int i = 0; i < event.policies_size(); ++i) {
+      const PolicyResult& p = event.policies(i);
+      absl::StrAppend(&status, " | ", p.hardware(), "@", p.budget_ms(), "ms ", p.arch_id().substr(0, 6), " ",
+                      FormatDouble(p.latency_ms(), 3), "ms");
+      if (i < event.rewards_size()) absl::StrAppend(&status, " R=", FormatDouble(event.rewards(i), 3));
+    }
+    if (event.total_steps() > 0) progress.Update(event.step(), event.total_steps(), status);
+  }
+  progress.Finish();
+  grpc::Status s = reader->Finish();
+  if (!s.ok()) return RpcError(s, "Watch", c.target);
+  if (!any) return absl::InternalError("Watch: the stream ended without events");
+  if (last.state() == FAILED) return absl::InternalError(absl::StrCat("campaign ", campaign_id, " ", last.message()));
+  if (last.state() == CANCELLED) return absl::CancelledError(absl::StrCat("campaign ", campaign_id, " was cancelled"));
+  if (last.state() != DONE) {
+    return absl::UnavailableError(absl::StrCat("campaign ", campaign_id, " stopped at step ", last.step(),
+                                               " (", last.message(), ")"));
+  }
+  Campaign campaign;
+  GetCampaignRequest get;
+  get.set_campaign_id(campaign_id);
+  grpc::Status got = c.campaigns->Get(c.Context().get(), get, &campaign);
+  if (!got.ok()) return RpcError(got, "Get", c.target);
+  Table argmaxes({"target", "argmax", "latency_ms", "budget_ms"}, {true, true});
+  for (const PolicyResult& p : campaign.results()) {
+    argmaxes.AddRow({absl::StrCat(p.hardware(), "@", p.budget_ms(), "ms"), p.arch_id(), FormatDouble(p.latency_ms()),
+                     FormatDouble(p.budget_ms())});
+  }
+  ASSIGN_OR_RETURN(GetParetoFrontResponse front, FetchFront(c, campaign_id, ""));
+  *out = absl::StrCat("campaign ", campaign_id, " (", campaign.spec().name(), "): DONE\n\n", argmaxes.Render(), "\n",
+                      FrontTables(front));
+  return absl::OkStatus();
+}
+
+}  // namespace ridge::cli

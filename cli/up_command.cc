@@ -1,0 +1,118 @@
+// `ridge up`: the embedded default (DESIGN.md Sec. 6). One process holds the
+// controller (SQLite under --state_dir) and talks to it over loopback gRPC
+// as any client would: it launches the quickstart campaign, or resumes the
+// unfinished one, and watches it to its fronts. Ctrl-C checkpoints; running
+// `ridge up` again resumes.
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <thread>
+
+#include "absl/flags/declare.h"
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "cli/client.h"
+#include "cli/command.h"
+#include "common/embedded_file.h"
+#include "common/status_macros.h"
+#include "controller/server.h"
+#include "proto/textproto.h"
+
+ABSL_DECLARE_FLAG(std::string, spec);
+ABSL_FLAG(std::string, state_dir, "ridge-data", "Directory of the controller's SQLite store, checkpoints and tokens.");
+
+namespace ridge {
+const std::vector<EmbeddedFile>& EmbeddedCampaigns();
+}  // namespace ridge
+
+namespace ridge::cli {
+namespace {
+
+absl::StatusOr<CampaignSpec> UpSpec() {
+  const std::string path = absl::GetFlag(FLAGS_spec);
+  CampaignSpec spec;
+  if (!path.empty()) {
+    RETURN_IF_ERROR(WithContext(ReadTextProtoFile(path, &spec), "--spec"));
+    return spec;
+  }
+  for (const EmbeddedFile& f : EmbeddedCampaigns()) {
+    if (f.name == "quickstart.textproto") {
+      RETURN_IF_ERROR(ParseTextProto(f.contents, "quickstart.textproto", &spec));
+      return spec;
+    }
+  }
+  return absl::InternalError("the embedded quickstart campaign is missing");
+}
+
+absl::Status Up(const std::vector<std::string>&, std::string* out) {
+  ASSIGN_OR_RETURN(CampaignSpec spec, UpSpec());
+  // Ctrl-C and SIGTERM go to one thread, which stops the controller in order
+  // (checkpoints first); the controller's threads inherit the blocked mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  controller::ControllerOptions options;
+  options.listen = "127.0.0.1:0";  // A free port: several `ridge up` may run side by side.
+  options.data_dir = absl::GetFlag(FLAGS_state_dir);
+  ASSIGN_OR_RETURN(std::unique_ptr<controller::Controller> server, controller::Controller::Start(options));
+  std::atomic<bool> interrupted{false}, finished{false};
+  std::thread waiter([&] {
+    int signal = 0;
+    sigwait(&signals, &signal);
+    if (finished) return;
+    interrupted = true;
+    std::fprintf(stderr, "\nridge up: stopping; checkpointing the campaign (run `ridge up` again to resume)\n");
+    server->Shutdown();
+  });
+  auto stop_waiter = [&] {
+    finished = true;
+    pthread_kill(waiter.native_handle(), SIGTERM);
+    waiter.join();
+  };
+
+  const std::string target = absl::StrCat("127.0.0.1:", server->port());
+  std::fprintf(stderr, "ridge up: controller on %s, state in %s/ (tokens: %s)\n", target.c_str(),
+               options.data_dir.c_str(), server->token_file().c_str());
+  absl::StatusOr<Connection> c = Connect(target, server->token_file());
+  absl::StatusOr<std::vector<Campaign>> unfinished = server->manager().store()->UnfinishedCampaigns();
+  absl::Status status = c.status().ok() ? unfinished.status() : c.status();
+  std::string id;
+  if (status.ok() && !unfinished->empty()) {
+    id = unfinished->front().campaign_id();
+    std::fprintf(stderr, "ridge up: resuming unfinished campaign %s (%s)\n", id.c_str(),
+                 unfinished->front().spec().name().c_str());
+  } else if (status.ok()) {
+    LaunchRequest request;
+    *request.mutable_spec() = spec;
+    LaunchResponse response;
+    grpc::Status s = c->campaigns->Launch(c->Context().get(), request, &response);
+    status = s.ok() ? absl::OkStatus() : RpcError(s, "Launch", target);
+    id = response.campaign_id();
+    if (status.ok()) std::fprintf(stderr, "ridge up: launched campaign %s (%s)\n", id.c_str(), spec.name().c_str());
+  }
+  if (status.ok()) status = WatchToEnd(*c, id, out);
+  if (interrupted) status = absl::CancelledError(absl::StrCat("interrupted; campaign ", id,
+                                                              " resumes from its checkpoint on the next `ridge up`"));
+  stop_waiter();
+  server.reset();
+  if (status.ok()) {
+    absl::StrAppend(out, "state: ", options.data_dir, "/ridge.db; query it again with `ridge_controller --state_dir=",
+                    options.data_dir, "` and `ridge front show ", id, "`\n");
+  }
+  return status;
+}
+
+}  // namespace
+
+void AddUpCommand(std::vector<Command>* commands) {
+  commands->push_back({"up", "",
+                       "The embedded default: an in-process controller with SQLite under --state_dir runs the "
+                       "quickstart campaign (or --spec) and shows its fronts.",
+                       {"spec", "state_dir"}, 0, 0, Up});
+}
+
+}  // namespace ridge::cli

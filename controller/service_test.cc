@@ -1,0 +1,256 @@
+// The controller over a real loopback gRPC channel: launch, watch, fronts,
+// cancel, concurrency, auth, bad input and a client that leaves mid-Watch.
+#include <cstdlib>
+#include <fstream>
+#include <future>
+
+#include "absl/strings/str_cat.h"
+#include "controller/server.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "gtest/gtest.h"
+#include "proto/textproto.h"
+
+namespace ridge::controller {
+namespace {
+
+constexpr char kClient[] = "client-token-0123456789";
+constexpr char kWorker[] = "worker-token-0123456789";
+
+CampaignSpec TinySpec(int steps) {
+  CampaignSpec spec = *ParseTextProtoAs<CampaignSpec>(R"pb(
+    name: "tiny"
+    space_ref: "fmnist_uib"
+    dataset { name: "fashion_mnist" train_images: 128 valid_images: 64 }
+    training { batch_size: 32 }
+    targets { hardware: "pixel6_cpu" budget_ms: [ 4, 8 ] }
+    targets { hardware: "pixel8_edgetpu" budget_ms: [ 0.5 ] }
+    deployment { input { height: 224 width: 224 channels: 3 } num_classes: 1000 }
+    top_samples: 2
+  )pb", "test");
+  spec.mutable_training()->set_coarse_steps(steps);
+  return spec;
+}
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  void StartController(int max_concurrent = 1) {
+    const std::string dir = absl::StrCat(std::getenv("TEST_TMPDIR"), "/",
+                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::system(absl::StrCat("rm -rf ", dir, " && mkdir -p ", dir).c_str());
+    std::ofstream(dir + "/tokens") << "client " << kClient << "\nworker " << kWorker << "\n";
+    ControllerOptions options;
+    options.listen = "127.0.0.1:0";
+    options.data_dir = dir;
+    options.token_file = dir + "/tokens";
+    options.max_request_bytes = 64 << 10;
+    options.manager.max_concurrent = max_concurrent;
+    options.manager.event_every_steps = 2;
+    absl::StatusOr<std::unique_ptr<Controller>> c = Controller::Start(options);
+    ASSERT_TRUE(c.ok()) << c.status();
+    controller_ = std::move(*c);
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", controller_->port()),
+                                   grpc::InsecureChannelCredentials());
+    stub_ = CampaignService::NewStub(channel_);
+  }
+
+  std::unique_ptr<grpc::ClientContext> Context(const std::string& token = kClient) {
+    auto context = std::make_unique<grpc::ClientContext>();
+    if (!token.empty()) context->AddMetadata("authorization", "Bearer " + token);
+    context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
+    return context;
+  }
+
+  std::string Launch(const CampaignSpec& spec) {
+    LaunchRequest request;
+    *request.mutable_spec() = spec;
+    LaunchResponse response;
+    grpc::Status s = stub_->Launch(Context().get(), request, &response);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return response.campaign_id();
+  }
+
+  // Watches to the end; returns every event.
+  std::vector<ProgressEvent> WatchAll(const std::string& id) {
+    WatchRequest request;
+    request.set_campaign_id(id);
+    auto context = Context();
+    auto reader = stub_->Watch(context.get(), request);
+    std::vector<ProgressEvent> events;
+    ProgressEvent e;
+    while (reader->Read(&e)) events.push_back(e);
+    grpc::Status s = reader->Finish();
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return events;
+  }
+
+  Campaign Get(const std::string& id) {
+    GetCampaignRequest request;
+    request.set_campaign_id(id);
+    Campaign c;
+    EXPECT_TRUE(stub_->Get(Context().get(), request, &c).ok());
+    return c;
+  }
+
+  std::unique_ptr<Controller> controller_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<CampaignService::Stub> stub_;
+};
+
+TEST_F(ServiceTest, LaunchWatchThenReadTheFront) {
+  StartController();
+  const std::string id = Launch(TinySpec(6));
+  std::vector<ProgressEvent> events = WatchAll(id);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().state(), DONE);
+  EXPECT_EQ(events.back().policies_size(), 3);
+  Campaign c = Get(id);
+  EXPECT_EQ(c.state(), DONE);
+  ASSERT_EQ(c.results_size(), 3);
+  EXPECT_EQ(c.results(0).argmax().input().height(), 224);
+
+  GetParetoFrontRequest request;
+  request.set_campaign_id(id);
+  GetParetoFrontResponse all;
+  ASSERT_TRUE(stub_->GetParetoFront(Context().get(), request, &all).ok());
+  ASSERT_GE(all.points_size(), 2);
+  EXPECT_EQ(all.hypervolume().size(), 2u);
+  // Filter by hardware, then page through one point at a time.
+  request.set_hardware("pixel6_cpu");
+  request.set_page_size(1);
+  int pages = 0, points = 0;
+  do {
+    GetParetoFrontResponse page;
+    ASSERT_TRUE(stub_->GetParetoFront(Context().get(), request, &page).ok());
+    for (const ParetoPoint& p : page.points()) {
+      EXPECT_EQ(p.hardware(), "pixel6_cpu");
+      ++points;
+    }
+    EXPECT_EQ(page.hypervolume().size(), 1u);
+    request.set_page_token(page.next_page_token());
+    ++pages;
+  } while (!request.page_token().empty());
+  EXPECT_EQ(pages, points);
+  // A latency bound below every point leaves nothing.
+  request.set_page_size(0);
+  request.set_max_latency_ms(1e-6);
+  GetParetoFrontResponse none;
+  ASSERT_TRUE(stub_->GetParetoFront(Context().get(), request, &none).ok());
+  EXPECT_EQ(none.points_size(), 0);
+
+  ExportArchitectureRequest export_request;
+  export_request.set_campaign_id(id);
+  export_request.set_arch_id(all.points(0).arch_id());
+  ExportArchitectureResponse exported;
+  ASSERT_TRUE(stub_->ExportArchitecture(Context().get(), export_request, &exported).ok());
+  EXPECT_EQ(exported.architecture().input().height(), 224);
+  EXPECT_FALSE(exported.canonical().empty());
+}
+
+TEST_F(ServiceTest, CancelStopsARunningCampaign) {
+  StartController();
+  const std::string id = Launch(TinySpec(100000));
+  while (Get(id).step() < 2) absl::SleepFor(absl::Milliseconds(50));
+  CancelRequest request;
+  request.set_campaign_id(id);
+  CancelResponse response;
+  ASSERT_TRUE(stub_->Cancel(Context().get(), request, &response).ok());
+  EXPECT_EQ(response.state(), CANCELLED);
+  EXPECT_EQ(Get(id).state(), CANCELLED);
+  EXPECT_EQ(WatchAll(id).back().state(), CANCELLED);
+}
+
+TEST_F(ServiceTest, TwoCampaignsRunAtOnce) {
+  StartController(/*max_concurrent=*/2);
+  const std::string a = Launch(TinySpec(8));
+  const std::string b = Launch(TinySpec(8));
+  EXPECT_NE(a, b);
+  EXPECT_EQ(WatchAll(a).back().state(), DONE);
+  EXPECT_EQ(WatchAll(b).back().state(), DONE);
+  ListCampaignsRequest request;
+  ListCampaignsResponse response;
+  ASSERT_TRUE(stub_->List(Context().get(), request, &response).ok());
+  EXPECT_EQ(response.campaigns_size(), 2);
+}
+
+TEST_F(ServiceTest, EveryRpcChecksItsRole) {
+  StartController();
+  ListCampaignsRequest request;
+  ListCampaignsResponse response;
+  EXPECT_EQ(stub_->List(Context("").get(), request, &response).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(stub_->List(Context("not-a-known-token-xx").get(), request, &response).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(stub_->List(Context(kWorker).get(), request, &response).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(stub_->List(Context(kClient).get(), request, &response).ok());
+  auto latency = LatencyService::NewStub(channel_);
+  PredictRequest predict;
+  PredictResponse predicted;
+  EXPECT_EQ(latency->Predict(Context("").get(), predict, &predicted).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  // Standard health checking stays open: an empty HealthCheckRequest, no
+  // token, and the answer is status SERVING (field 1 = 1: bytes 08 01).
+  grpc::GenericStub generic(channel_);
+  grpc::ClientContext health_context;
+  grpc::Slice nothing("");
+  grpc::ByteBuffer empty(&nothing, 1), answer;
+  std::promise<grpc::Status> done;
+  generic.UnaryCall(&health_context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &empty, &answer,
+                    [&](grpc::Status s) { done.set_value(s); });
+  ASSERT_TRUE(done.get_future().get().ok());
+  grpc::Slice slice;
+  ASSERT_TRUE(answer.TrySingleSlice(&slice).ok() || answer.DumpToSingleSlice(&slice).ok());
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(slice.begin()), slice.size()), std::string("\x08\x01"));
+}
+
+TEST_F(ServiceTest, BadSpecsAreRefusedNamingTheFieldAndCreateNothing) {
+  StartController();
+  CampaignSpec spec = TinySpec(6);
+  spec.mutable_targets(0)->clear_budget_ms();
+  LaunchRequest request;
+  *request.mutable_spec() = spec;
+  LaunchResponse response;
+  grpc::Status s = stub_->Launch(Context().get(), request, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("targets[0].budget_ms"), std::string::npos) << s.error_message();
+  request.clear_spec();
+  EXPECT_EQ(stub_->Launch(Context().get(), request, &response).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  // Larger than the server's request limit (64 KiB here).
+  *request.mutable_spec() = TinySpec(6);
+  request.mutable_spec()->set_name(std::string(100 << 10, 'x'));
+  EXPECT_EQ(stub_->Launch(Context().get(), request, &response).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  ListCampaignsResponse list;
+  ASSERT_TRUE(stub_->List(Context().get(), ListCampaignsRequest(), &list).ok());
+  EXPECT_EQ(list.campaigns_size(), 0);
+  GetParetoFrontRequest front;
+  front.set_campaign_id("c0");
+  front.set_min_accuracy(2);
+  GetParetoFrontResponse points;
+  s = stub_->GetParetoFront(Context().get(), front, &points);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("min_accuracy: 2"), std::string::npos) << s.error_message();
+  GetCampaignRequest get;
+  get.set_campaign_id("c-none");
+  Campaign c;
+  EXPECT_EQ(stub_->Get(Context().get(), get, &c).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ServiceTest, AClientThatLeavesMidWatchDoesNotDisturbTheCampaign) {
+  StartController();
+  const std::string id = Launch(TinySpec(12));
+  {
+    WatchRequest request;
+    request.set_campaign_id(id);
+    auto context = Context();
+    auto reader = stub_->Watch(context.get(), request);
+    ProgressEvent e;
+    ASSERT_TRUE(reader->Read(&e));
+    context->TryCancel();
+    while (reader->Read(&e)) {
+    }
+    EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  }
+  EXPECT_EQ(WatchAll(id).back().state(), DONE);
+}
+
+}  // namespace
+}  // namespace ridge::controller
