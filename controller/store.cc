@@ -1,5 +1,7 @@
 #include "controller/store.h"
 
+#include "controller/sqlite_util.h"
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -81,6 +83,52 @@ constexpr const char* kMigrations[] = {
         time_unix_ms INTEGER NOT NULL
       );
     )sql",
+    // v2: measurement workers, their jobs and the measurements they report.
+    R"sql(
+      CREATE TABLE workers (
+        worker_id TEXT PRIMARY KEY NOT NULL,
+        device_key TEXT NOT NULL,
+        environment BLOB NOT NULL,        -- Environment.
+        profile BLOB NOT NULL,            -- HardwareProfile, self-measured.
+        registered_ms INTEGER NOT NULL,
+        last_heartbeat_ms INTEGER NOT NULL,
+        running_jobs INTEGER NOT NULL,
+        consecutive_failures INTEGER NOT NULL,
+        quarantined INTEGER NOT NULL,
+        jobs_done INTEGER NOT NULL,
+        jobs_failed INTEGER NOT NULL
+      );
+
+      CREATE TABLE jobs (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        -- FIFO position; a failed job moves to the back, so one bad job
+        -- cannot keep a worker from the others.
+        queue_order INTEGER NOT NULL,
+        job_id TEXT NOT NULL UNIQUE,
+        device_key TEXT NOT NULL,
+        campaign_id TEXT NOT NULL,        -- '' outside campaigns.
+        priority INTEGER NOT NULL,
+        architecture BLOB NOT NULL,       -- Architecture.
+        protocol BLOB NOT NULL,           -- TimingProtocol.
+        state INTEGER NOT NULL,           -- JobState.
+        worker_id TEXT NOT NULL,
+        lease_deadline_ms INTEGER NOT NULL,
+        attempts INTEGER NOT NULL,
+        error TEXT NOT NULL,
+        created_ms INTEGER NOT NULL
+      );
+      CREATE INDEX jobs_queue ON jobs (device_key, state, priority DESC, queue_order);
+
+      CREATE TABLE measurements (
+        job_id TEXT PRIMARY KEY NOT NULL REFERENCES jobs (job_id),
+        device_key TEXT NOT NULL,
+        arch_id TEXT NOT NULL,
+        median_ms REAL NOT NULL,
+        measurement BLOB NOT NULL,        -- Measurement.
+        time_ms INTEGER NOT NULL
+      );
+      CREATE INDEX measurements_by_device ON measurements (device_key, time_ms);
+    )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
@@ -93,153 +141,6 @@ constexpr int kMaxPageSize = 1000;
 // The columns CampaignFromRow reads, in its order.
 constexpr char kCampaignColumns[] =
     "campaign_id, spec, state, step, total_steps, error, created_unix, results";
-
-// Maps sqlite result codes (extended codes are on) to the closest canonical
-// code, so callers can tell a retryable lock from a corrupt file.
-absl::StatusCode CodeFor(int rc) {
-  switch (rc) {
-    case SQLITE_CONSTRAINT_PRIMARYKEY:
-    case SQLITE_CONSTRAINT_UNIQUE:
-      return absl::StatusCode::kAlreadyExists;
-    case SQLITE_CONSTRAINT_FOREIGNKEY:
-      return absl::StatusCode::kFailedPrecondition;
-  }
-  switch (rc & 0xff) {
-    case SQLITE_CONSTRAINT:  // NOT NULL (e.g. a NaN, stored as NULL), CHECK.
-      return absl::StatusCode::kInvalidArgument;
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      return absl::StatusCode::kUnavailable;
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      return absl::StatusCode::kDataLoss;
-    case SQLITE_FULL:
-      return absl::StatusCode::kResourceExhausted;
-    case SQLITE_CANTOPEN:
-    case SQLITE_PERM:
-    case SQLITE_READONLY:
-      return absl::StatusCode::kFailedPrecondition;
-    default:
-      return absl::StatusCode::kInternal;
-  }
-}
-
-// `op: <sqlite's message>`. Must be called right after the failing call,
-// before anything else touches the connection.
-absl::Status SqliteError(sqlite3* db, int rc, absl::string_view op) {
-  return absl::Status(CodeFor(rc), absl::StrCat(op, ": ", sqlite3_errmsg(db)));
-}
-
-// Runs SQL without parameters or results: fixed schema scripts and control
-// statements only, never anything built from values.
-absl::Status Exec(sqlite3* db, const std::string& sql, absl::string_view op) {
-  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
-  return rc == SQLITE_OK ? absl::OkStatus() : SqliteError(db, rc, op);
-}
-
-// A prepared statement, finalized when it goes out of scope. The first
-// failure (prepare, bind or step) is kept and returned by Step(), so call
-// sites read as prepare, bind, step without a check after each line.
-class Statement {
- public:
-  Statement(sqlite3* db, absl::string_view sql, absl::string_view op) : db_(db), op_(op) {
-    Check(sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr));
-  }
-  ~Statement() { sqlite3_finalize(stmt_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-
-  // Parameters are 1-based, as in the SQL's ?1, ?2, ...
-  Statement& BindInt(int i, int64_t v) {
-    if (status_.ok()) Check(sqlite3_bind_int64(stmt_, i, v));
-    return *this;
-  }
-  Statement& BindDouble(int i, double v) {
-    if (status_.ok()) Check(sqlite3_bind_double(stmt_, i, v));
-    return *this;
-  }
-  // SQLITE_TRANSIENT copies the bytes, so temporaries are safe to bind. A
-  // null data pointer would bind NULL, hence the "" for empty views.
-  Statement& BindText(int i, absl::string_view v) {
-    if (status_.ok()) {
-      Check(sqlite3_bind_text(stmt_, i, v.empty() ? "" : v.data(), static_cast<int>(v.size()),
-                              SQLITE_TRANSIENT));
-    }
-    return *this;
-  }
-  Statement& BindBlob(int i, absl::string_view v) {
-    if (status_.ok()) {
-      Check(sqlite3_bind_blob(stmt_, i, v.empty() ? "" : v.data(), static_cast<int>(v.size()),
-                              SQLITE_TRANSIENT));
-    }
-    return *this;
-  }
-
-  // True when a row is ready to read, false when the statement is done.
-  absl::StatusOr<bool> Step() {
-    if (!status_.ok()) return status_;
-    const int rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    Check(rc);
-    return status_;
-  }
-  // Steps a statement that returns no rows.
-  absl::Status Run() { return Step().status(); }
-  // Makes the statement ready to run again with new parameters.
-  void Reset() {
-    if (!status_.ok()) return;
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-
-  bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
-  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
-  double Double(int col) const { return sqlite3_column_double(stmt_, col); }
-  std::string Text(int col) const {
-    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
-    return p == nullptr ? std::string() : std::string(p, sqlite3_column_bytes(stmt_, col));
-  }
-  std::string Blob(int col) const {
-    // The pointer first, then the size: that is the order sqlite documents.
-    const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, col));
-    return p == nullptr ? std::string() : std::string(p, sqlite3_column_bytes(stmt_, col));
-  }
-
- private:
-  void Check(int rc) {
-    if (rc != SQLITE_OK && status_.ok()) status_ = SqliteError(db_, rc, op_);
-  }
-
-  sqlite3* db_;
-  std::string op_;
-  sqlite3_stmt* stmt_ = nullptr;
-  absl::Status status_;
-};
-
-// An explicit transaction that rolls back when it goes out of scope without a
-// successful Commit(): an early return on error leaves nothing half-applied.
-class Transaction {
- public:
-  Transaction(sqlite3* db, absl::string_view op) : db_(db), op_(op) {}
-  ~Transaction() {
-    // A failed COMMIT may or may not have ended the transaction already.
-    if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-  }
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-
-  // IMMEDIATE takes the write lock up front, so a writer waits (busy timeout)
-  // at BEGIN instead of failing half-way when upgrading a read lock.
-  absl::Status BeginWrite() { return Exec(db_, "BEGIN IMMEDIATE", absl::StrCat(op_, ": begin")); }
-  // A read transaction gives its statements one consistent snapshot.
-  absl::Status BeginRead() { return Exec(db_, "BEGIN", absl::StrCat(op_, ": begin")); }
-  absl::Status Commit() { return Exec(db_, "COMMIT", absl::StrCat(op_, ": commit")); }
-
- private:
-  sqlite3* db_;
-  std::string op_;
-};
 
 absl::StatusOr<int> UserVersion(sqlite3* db) {
   Statement read(db, "PRAGMA user_version", "read user_version");
@@ -291,11 +192,6 @@ std::string ResultsBlob(const Results& results) {
   return holder.SerializeAsString();
 }
 
-template <typename Message>
-absl::Status ParseBlob(const std::string& blob, Message* out, absl::string_view what) {
-  if (out->ParseFromString(blob)) return absl::OkStatus();
-  return absl::DataLossError(absl::StrCat("stored ", what, " does not parse"));
-}
 
 // A campaign from a row whose columns are kCampaignColumns.
 absl::StatusOr<Campaign> CampaignFromRow(const Statement& row) {
