@@ -66,6 +66,7 @@ absl::StatusOr<Connection> Connect(const std::string& target, const std::string&
   }
   c.channel = grpc::CreateChannel(target, credentials);
   c.campaigns = CampaignService::NewStub(c.channel);
+  c.measurements = MeasurementService::NewStub(c.channel);
   return c;
 }
 

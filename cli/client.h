@@ -19,6 +19,7 @@ struct Connection {
   std::string token;
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<CampaignService::Stub> campaigns;
+  std::unique_ptr<MeasurementService::Stub> measurements;
 
   // A context carrying the token, with a deadline unless `deadline_s` is 0.
   std::unique_ptr<grpc::ClientContext> Context(int deadline_s = 30) const;

@@ -40,6 +40,10 @@ class TokenTable {
 // or admin, or a file holding just the token.
 absl::StatusOr<std::string> ReadClientToken(const std::string& path);
 
+// The token a worker sends: the first "worker" or "admin" line, or a file
+// holding just the token.
+absl::StatusOr<std::string> ReadWorkerToken(const std::string& path);
+
 // 32 random bytes as hex, from the kernel's CSPRNG.
 absl::StatusOr<std::string> RandomToken();
 

@@ -195,9 +195,7 @@ absl::Status CampaignManager::Emit(const std::string& campaign_id, CampaignState
   for (double r : rewards) e.add_rewards(r);
   e.set_message(message);
   e.set_time_unix_ms(NowMs());
-  // Progress first: a watcher that sees a final event finds the final state.
-  RETURN_IF_ERROR(store_->UpdateProgress(campaign_id, state, step, total, error));
-  RETURN_IF_ERROR(store_->AppendEvent(e).status());
+  RETURN_IF_ERROR(store_->RecordProgress(e, error).status());
   absl::MutexLock lock(&mu_);
   ++generation_;
   changed_.SignalAll();

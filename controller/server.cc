@@ -46,6 +46,9 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(ControllerOptions 
   ASSIGN_OR_RETURN(c->store_, Store::Open(options.data_dir + "/ridge.db"));
   options.manager.data_dir = options.data_dir;
   c->manager_ = std::make_unique<CampaignManager>(c->store_.get(), options.manager);
+  c->jobs_ = std::make_unique<JobQueue>(c->store_.get(), options.jobs);
+  c->workers_ = std::make_unique<WorkerServiceImpl>(c->jobs_.get(), c->tokens_.get());
+  c->measurements_ = std::make_unique<MeasurementServiceImpl>(c->jobs_.get(), c->tokens_.get());
   c->campaigns_ = std::make_unique<CampaignServiceImpl>(c->manager_.get(), c->tokens_.get());
   c->latency_ = std::make_unique<LatencyServiceImpl>(c->tokens_.get());
   c->hardware_ = std::make_unique<HardwareServiceImpl>(c->tokens_.get());
@@ -68,6 +71,8 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(ControllerOptions 
   builder.RegisterService(c->campaigns_.get());
   builder.RegisterService(c->latency_.get());
   builder.RegisterService(c->hardware_.get());
+  builder.RegisterService(c->workers_.get());
+  builder.RegisterService(c->measurements_.get());
   c->server_ = builder.BuildAndStart();
   if (c->server_ == nullptr || c->port_ == 0) {
     return absl::UnavailableError(absl::StrCat("--listen: cannot listen on '", options.listen,

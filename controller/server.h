@@ -10,7 +10,9 @@
 #include "absl/status/statusor.h"
 #include "controller/auth.h"
 #include "controller/campaign_manager.h"
+#include "controller/job_queue.h"
 #include "controller/services.h"
+#include "controller/worker_services.h"
 #include "controller/store.h"
 #include "grpcpp/grpcpp.h"
 
@@ -29,6 +31,7 @@ struct ControllerOptions {
   // Larger requests are refused with RESOURCE_EXHAUSTED before parsing.
   int max_request_bytes = 4 << 20;
   ManagerOptions manager;
+  JobQueueOptions jobs;
 };
 
 class Controller {
@@ -47,12 +50,16 @@ class Controller {
   int port() const { return port_; }
   const std::string& token_file() const { return token_file_; }
   CampaignManager& manager() { return *manager_; }
+  JobQueue& jobs() { return *jobs_; }
 
  private:
   Controller() = default;
 
   std::unique_ptr<Store> store_;
   std::unique_ptr<CampaignManager> manager_;
+  std::unique_ptr<JobQueue> jobs_;
+  std::unique_ptr<WorkerServiceImpl> workers_;
+  std::unique_ptr<MeasurementServiceImpl> measurements_;
   std::unique_ptr<TokenTable> tokens_;
   std::unique_ptr<CampaignServiceImpl> campaigns_;
   std::unique_ptr<LatencyServiceImpl> latency_;

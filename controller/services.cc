@@ -29,14 +29,6 @@ absl::Status Authorize(const TokenTable* tokens, grpc::ServerContext* context, R
 
 namespace {
 
-// Runs `body` after the role check; every handler has this shape.
-template <typename Body>
-grpc::Status Handle(const TokenTable* tokens, grpc::ServerContext* context, Role role, Body body) {
-  absl::Status s = Authorize(tokens, context, role);
-  if (s.ok()) s = body();
-  return ToGrpc(s);
-}
-
 absl::Status RequireId(const std::string& id) {
   if (id.empty()) return absl::InvalidArgumentError("campaign_id: empty; it must name a campaign");
   if (id.size() > 64) return absl::InvalidArgumentError(absl::StrCat("campaign_id: ", id.size(),

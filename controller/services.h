@@ -21,6 +21,14 @@ grpc::Status ToGrpc(const absl::Status& status);
 // Checks the caller's bearer token; with no table (auth disabled) allows all.
 absl::Status Authorize(const TokenTable* tokens, grpc::ServerContext* context, Role needed);
 
+// Runs `body` after the role check; every handler has this shape.
+template <typename Body>
+grpc::Status Handle(const TokenTable* tokens, grpc::ServerContext* context, Role role, Body body) {
+  absl::Status s = Authorize(tokens, context, role);
+  if (s.ok()) s = body();
+  return ToGrpc(s);
+}
+
 class CampaignServiceImpl final : public CampaignService::Service {
  public:
   CampaignServiceImpl(CampaignManager* manager, const TokenTable* tokens) : manager_(manager), tokens_(tokens) {}

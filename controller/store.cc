@@ -407,10 +407,19 @@ absl::Status Store::SetResults(const std::string& campaign_id,
 }
 
 absl::StatusOr<int64_t> Store::AppendEvent(const ProgressEvent& event) {
+  return WriteEvent(event, /*update_progress=*/false, "");
+}
+
+absl::StatusOr<int64_t> Store::RecordProgress(const ProgressEvent& event, const std::string& error) {
+  return WriteEvent(event, /*update_progress=*/true, error);
+}
+
+absl::StatusOr<int64_t> Store::WriteEvent(const ProgressEvent& event, bool update_progress, const std::string& error) {
   const std::string& campaign_id = event.campaign_id();
   absl::MutexLock lock(&mu_);
   // Reading the last seq and inserting the next are one transaction, so a
-  // failed insert cannot leave a gap and no two events share a number.
+  // failed insert cannot leave a gap and no two events share a number; the
+  // campaign's progress moves in the same commit as its event.
   Transaction txn(db_, "AppendEvent");
   RETURN_IF_ERROR(txn.BeginWrite());
   RETURN_IF_ERROR(RequireCampaign(db_, campaign_id, "AppendEvent"));
@@ -424,6 +433,15 @@ absl::StatusOr<int64_t> Store::AppendEvent(const ProgressEvent& event) {
                    "AppendEvent: insert");
   insert.BindText(1, campaign_id).BindInt(2, seq).BindBlob(3, event.SerializeAsString());
   RETURN_IF_ERROR(insert.Run());
+  if (update_progress) {
+    Statement update(db_, R"sql(
+        UPDATE campaigns SET state = ?2, step = ?3, total_steps = ?4, error = ?5, updated_unix_ms = ?6
+        WHERE campaign_id = ?1)sql",
+                     "RecordProgress");
+    update.BindText(1, campaign_id).BindInt(2, event.state()).BindInt(3, event.step());
+    update.BindInt(4, event.total_steps()).BindText(5, error).BindInt(6, NowUnixMs());
+    RETURN_IF_ERROR(update.Run());
+  }
   RETURN_IF_ERROR(txn.Commit());
   return seq;
 }

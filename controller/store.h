@@ -106,6 +106,10 @@ class Store {
 
   // Appends an event; returns its sequence number (1, 2, ... per campaign).
   absl::StatusOr<int64_t> AppendEvent(const ProgressEvent& event);
+  // Appends an event and sets the campaign's state, step and total steps
+  // from it (and `error`), in one transaction: a watcher never sees an event
+  // whose state the campaign row does not have yet, nor the reverse.
+  absl::StatusOr<int64_t> RecordProgress(const ProgressEvent& event, const std::string& error);
   // Events of a campaign with sequence number > after_seq, oldest first, at
   // most `limit`. Each comes with its sequence number.
   absl::StatusOr<std::vector<std::pair<int64_t, ProgressEvent>>> EventsAfter(const std::string& campaign_id,
@@ -158,6 +162,7 @@ class Store {
  private:
   explicit Store(sqlite3* db) : db_(db) {}
   absl::Status Migrate();
+  absl::StatusOr<int64_t> WriteEvent(const ProgressEvent& event, bool update_progress, const std::string& error);
 
   absl::Mutex mu_;
   sqlite3* db_;
