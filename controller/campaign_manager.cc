@@ -66,7 +66,14 @@ int64_t NowMs() { return absl::ToUnixMillis(absl::Now()); }
 
 }  // namespace
 
-CampaignManager::CampaignManager(Store* store, ManagerOptions options) : store_(store), options_(std::move(options)) {}
+CampaignManager::CampaignManager(Store* store, ManagerOptions options, JobQueue* jobs)
+    : store_(store), jobs_(jobs), options_(std::move(options)) {}
+
+absl::StatusOr<search::ResolvedCampaign> CampaignManager::Resolve(const CampaignSpec& spec) {
+  search::DeviceProfileFn devices;
+  if (jobs_ != nullptr) devices = [this](const std::string& key) { return DeviceProfile(store_, key); };
+  return search::ResolveCampaign(spec, "spec", devices);
+}
 
 CampaignManager::~CampaignManager() { Shutdown(true); }
 
@@ -90,7 +97,7 @@ absl::Status CampaignManager::Start() {
 absl::StatusOr<std::string> CampaignManager::Launch(const CampaignSpec& spec) {
   // Everything is checked before anything is written.
   RETURN_IF_ERROR(CheckNamesAreBuiltin(spec));
-  absl::StatusOr<search::ResolvedCampaign> resolved = search::ResolveCampaign(spec, "spec");
+  absl::StatusOr<search::ResolvedCampaign> resolved = Resolve(spec);
   RETURN_IF_ERROR(AsInvalidArgument(resolved.status()));
   Campaign c;
   c.set_campaign_id(NewCampaignId());

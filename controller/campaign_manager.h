@@ -19,8 +19,11 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "controller/device_loop.h"
+#include "controller/job_queue.h"
 #include "controller/store.h"
 #include "proto/services.pb.h"
+#include "search/campaign.h"
 
 namespace ridge::controller {
 
@@ -33,13 +36,16 @@ struct ManagerOptions {
   int64_t checkpoint_every_steps = 100;
   // Steps between stored progress events (Watch's granularity).
   int64_t event_every_steps = 10;
+  // The closed loop with measurement workers for device-key targets.
+  DeviceLoopOptions device;
 };
 
 bool IsFinal(CampaignState state);
 
 class CampaignManager {
  public:
-  CampaignManager(Store* store, ManagerOptions options);
+  // `jobs` may be null: then targets must name hardware, not just a device key.
+  CampaignManager(Store* store, ManagerOptions options, JobQueue* jobs = nullptr);
   // Shuts down with checkpoints (see Shutdown).
   ~CampaignManager();
 
@@ -86,8 +92,11 @@ class CampaignManager {
                     const std::vector<PolicyResult>& policies, const std::vector<double>& rewards,
                     const std::string& message, const std::string& error = "");
   std::string CheckpointPath(const std::string& campaign_id) const;
+  // Resolves a spec, with device keys looked up among registered workers.
+  absl::StatusOr<search::ResolvedCampaign> Resolve(const CampaignSpec& spec);
 
   Store* store_;
+  JobQueue* jobs_;
   const ManagerOptions options_;
   absl::Mutex mu_;
   absl::CondVar changed_;  // Signalled on every event and state change.

@@ -62,7 +62,7 @@ void CampaignManager::Run(std::string campaign_id, Running* running) {
 
 absl::Status CampaignManager::RunCampaign(const std::string& campaign_id, Running* running) {
   ASSIGN_OR_RETURN(Campaign campaign, store_->GetCampaign(campaign_id));
-  ASSIGN_OR_RETURN(search::ResolvedCampaign c, search::ResolveCampaign(campaign.spec(), "spec"));
+  ASSIGN_OR_RETURN(search::ResolvedCampaign c, Resolve(campaign.spec()));
   nn::SetThreads(c.spec.training().threads());  // Per thread: OpenMP's thread count is thread-local.
   ASSIGN_OR_RETURN(nn::Dataset data, nn::LoadFashionMnist(c.data));
   ASSIGN_OR_RETURN(std::unique_ptr<search::TunasSearch> s,
@@ -75,6 +75,15 @@ absl::Status CampaignManager::RunCampaign(const std::string& campaign_id, Runnin
     started = absl::StrCat("resumed from the checkpoint at step ", s->step());
   }
   RETURN_IF_ERROR(Emit(campaign_id, COARSE, s->step(), total, Snapshot(*s), Rewards(*s), started));
+  CampaignState state = COARSE;
+  DeviceLoop devices(jobs_, s.get(), campaign_id, options_.device, [&](const std::string& message) {
+    const absl::Status said = Emit(campaign_id, state, s->step(), total, Snapshot(*s), Rewards(*s), message);
+    if (!said.ok()) std::fprintf(stderr, "campaign %s: %s\n", campaign_id.c_str(), said.ToString().c_str());
+  });
+  if (devices.has_devices() && jobs_ == nullptr) {
+    return absl::FailedPreconditionError("device-key targets need the controller's job queue");
+  }
+  RETURN_IF_ERROR(devices.Start());
 
   const int64_t every = c.spec.checkpoint_every_steps() > 0 ? c.spec.checkpoint_every_steps()
                                                              : options_.checkpoint_every_steps;
@@ -95,16 +104,22 @@ absl::Status CampaignManager::RunCampaign(const std::string& campaign_id, Runnin
                   absl::StrCat("controller stopping; resumes from step ", s->step()));
     }
     RETURN_IF_ERROR(s->Step().status());
+    RETURN_IF_ERROR(devices.AfterStep());
     if (s->step() % every == 0 || s->step() == total) RETURN_IF_ERROR(checkpoint());
     if (s->step() % options_.event_every_steps == 0 || s->step() == total) {
       RETURN_IF_ERROR(Emit(campaign_id, COARSE, s->step(), total, Snapshot(*s), Rewards(*s), "searching"));
     }
   }
 
+  state = EVALUATING;
   RETURN_IF_ERROR(Emit(campaign_id, EVALUATING, total, total, Snapshot(*s), Rewards(*s),
                        "scoring front candidates: proxy accuracy on the valid split after BN recalibration"));
   ASSIGN_OR_RETURN(search::CampaignResult result, search::FinishCampaign(s.get()));
   ASSIGN_OR_RETURN(std::vector<ParetoPoint> points, search::ToParetoPoints(*s, result));
+  if (devices.has_devices()) {
+    state = MEASURING;
+    RETURN_IF_ERROR(devices.MeasureFront(&points));
+  }
   std::map<std::string, double> hypervolume;
   for (const search::HardwareFront& f : result.fronts) hypervolume[f.hardware] = f.hypervolume;
   RETURN_IF_ERROR(store_->ReplaceFront(campaign_id, points, hypervolume));

@@ -45,8 +45,8 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(ControllerOptions 
 
   ASSIGN_OR_RETURN(c->store_, Store::Open(options.data_dir + "/ridge.db"));
   options.manager.data_dir = options.data_dir;
-  c->manager_ = std::make_unique<CampaignManager>(c->store_.get(), options.manager);
   c->jobs_ = std::make_unique<JobQueue>(c->store_.get(), options.jobs);
+  c->manager_ = std::make_unique<CampaignManager>(c->store_.get(), options.manager, c->jobs_.get());
   c->workers_ = std::make_unique<WorkerServiceImpl>(c->jobs_.get(), c->tokens_.get());
   c->measurements_ = std::make_unique<MeasurementServiceImpl>(c->jobs_.get(), c->tokens_.get());
   c->campaigns_ = std::make_unique<CampaignServiceImpl>(c->manager_.get(), c->tokens_.get());

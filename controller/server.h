@@ -56,8 +56,8 @@ class Controller {
   Controller() = default;
 
   std::unique_ptr<Store> store_;
+  std::unique_ptr<JobQueue> jobs_;  // Before manager_: campaigns use it until they stop.
   std::unique_ptr<CampaignManager> manager_;
-  std::unique_ptr<JobQueue> jobs_;
   std::unique_ptr<WorkerServiceImpl> workers_;
   std::unique_ptr<MeasurementServiceImpl> measurements_;
   std::unique_ptr<TokenTable> tokens_;

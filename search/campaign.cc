@@ -11,7 +11,8 @@
 
 namespace ridge::search {
 
-absl::StatusOr<ResolvedCampaign> ResolveCampaign(const CampaignSpec& spec, const std::string& where) {
+absl::StatusOr<ResolvedCampaign> ResolveCampaign(const CampaignSpec& spec, const std::string& where,
+                                                 const DeviceProfileFn& devices) {
   ResolvedCampaign c;
   c.spec = spec;
   RETURN_IF_ERROR(WithContext(ValidateCampaignSpec(spec), where));
@@ -27,14 +28,27 @@ absl::StatusOr<ResolvedCampaign> ResolveCampaign(const CampaignSpec& spec, const
   }
   for (int i = 0; i < spec.targets_size(); ++i) {
     const Target& t = spec.targets(i);
-    if (t.hardware().empty()) {
-      return absl::UnimplementedError(absl::StrCat(where, ": targets[", i, "].hardware: empty; a device_key alone "
-                                                   "needs measured latency models, which are not implemented yet"));
+    const std::string field = absl::StrCat(where, ": targets[", i, "]");
+    HardwareProfile profile;
+    if (!t.hardware().empty()) {
+      ASSIGN_OR_RETURN(profile, ResolveHardware(t.hardware(), field + ".hardware"));
+    } else if (devices == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(field, ".hardware: empty; a device_key alone needs the "
+                                                     "controller's workers (use `ridge campaign launch`)"));
+    } else {
+      absl::StatusOr<HardwareProfile> measured = devices(t.device_key());
+      if (!measured.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat(field, ".device_key: '", t.device_key(), "': ",
+                                                       measured.status().message(), "; give hardware too"));
+      }
+      profile = *measured;
     }
-    ASSIGN_OR_RETURN(HardwareProfile profile,
-                     ResolveHardware(t.hardware(), absl::StrCat(where, ": targets[", i, "].hardware")));
+    // A device target is named by its key: its prices come from its workers.
+    if (!t.device_key().empty()) profile.set_name(t.device_key());
     for (double budget : t.budget_ms()) {
-      c.targets.push_back({profile, budget, t.reward() == REWARD_TYPE_UNSPECIFIED ? ABS : t.reward(), t.beta()});
+      SearchTarget target{profile, budget, t.reward() == REWARD_TYPE_UNSPECIFIED ? ABS : t.reward(), t.beta()};
+      target.device_key = t.device_key();
+      c.targets.push_back(std::move(target));
     }
   }
   // Zero means "the default" for every training field (proto3 has no unset).
@@ -131,10 +145,11 @@ absl::StatusOr<std::vector<ParetoPoint>> ToParetoPoints(const TunasSearch& searc
                                                         bool front_only) {
   std::vector<ParetoPoint> out;
   for (const HardwareFront& f : result.fronts) {
-    const HardwareProfile* profile = nullptr;
+    const SearchTarget* target = nullptr;
     for (const PolicyState& p : search.policies()) {
-      if (p.target.profile.name() == f.hardware) profile = &p.target.profile;
+      if (p.target.profile.name() == f.hardware) target = &p.target;
     }
+    const HardwareProfile* profile = &target->profile;
     for (const ScoredCandidate& c : f.candidates) {
       if (front_only && !c.on_front) continue;
       ParetoPoint point;
@@ -143,7 +158,8 @@ absl::StatusOr<std::vector<ParetoPoint>> ToParetoPoints(const TunasSearch& searc
       point.set_hardware(f.hardware);
       point.set_proxy_accuracy(c.accuracy);
       point.set_predicted_latency_ms(c.latency_ms);
-      point.set_latency_model(absl::StrCat("roofline:", f.hardware));
+      point.set_latency_model(target->model != nullptr ? target->model->name()
+                                                       : absl::StrCat("roofline:", f.hardware));
       ASSIGN_OR_RETURN(ElementType type, ElementTypeOfBytes(profile->bytes_per_element()));
       ASSIGN_OR_RETURN(NetworkCost cost, CostArchitecture(point.architecture(), type));
       point.set_macs(cost.macs);

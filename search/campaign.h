@@ -4,6 +4,7 @@
 #ifndef RIDGE_SEARCH_CAMPAIGN_H_
 #define RIDGE_SEARCH_CAMPAIGN_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,10 +25,17 @@ struct ResolvedCampaign {
   nn::DatasetOptions data;
 };
 
+// The roofline profile a device key's workers measured of themselves, for
+// targets that name a device key but no hardware; NOT_FOUND if no worker of
+// the key ever registered.
+using DeviceProfileFn = std::function<absl::StatusOr<HardwareProfile>(const std::string& device_key)>;
+
 // Validates `spec` whole and resolves its space and hardware profiles.
 // Errors name the field, its value and the rule; `where` prefixes them
-// (e.g. the spec's file name).
-absl::StatusOr<ResolvedCampaign> ResolveCampaign(const CampaignSpec& spec, const std::string& where = "spec");
+// (e.g. the spec's file name). A target with a device key is named by the
+// key in fronts; without `devices` (no controller) it needs `hardware`.
+absl::StatusOr<ResolvedCampaign> ResolveCampaign(const CampaignSpec& spec, const std::string& where = "spec",
+                                                 const DeviceProfileFn& devices = nullptr);
 
 // What one policy ends with.
 struct PolicyOutcome {

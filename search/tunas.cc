@@ -52,10 +52,22 @@ Architecture TunasSearch::AtDeployment(const Architecture& arch) const {
   return out;
 }
 
+void TunasSearch::SetDeviceModel(const std::string& device_key, std::shared_ptr<const LatencyModel> model) {
+  for (PolicyState& p : policies_) {
+    if (p.target.device_key == device_key) p.target.model = model;
+  }
+  latency_cache_.clear();  // Prices of the old model must not linger.
+}
+
 absl::StatusOr<double> TunasSearch::LatencyMs(const Architecture& arch, const SearchTarget& target) {
-  const std::string key = absl::StrCat(target.profile.name(), "/", ArchitectureId(arch));
+  const std::string key = absl::StrCat(target.profile.name(), "/", target.device_key, "/", ArchitectureId(arch));
   auto it = latency_cache_.find(key);
   if (it != latency_cache_.end()) return it->second;
+  if (target.model != nullptr) {
+    ASSIGN_OR_RETURN(double ms, target.model->PredictMs(AtDeployment(arch)));
+    latency_cache_[key] = ms;
+    return ms;
+  }
   ASSIGN_OR_RETURN(ElementType type, ElementTypeOfBytes(target.profile.bytes_per_element()));
   ASSIGN_OR_RETURN(NetworkCost cost, CostArchitecture(AtDeployment(arch), type));
   ASSIGN_OR_RETURN(RooflineResult r, PredictRoofline(cost, target.profile));

@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "proto/campaign.pb.h"
+#include "latency/measured_models.h"
 #include "proto/hardware.pb.h"
 #include "search/decisions.h"
 #include "search/policy.h"
@@ -26,10 +27,15 @@
 namespace ridge::search {
 
 struct SearchTarget {
-  HardwareProfile profile;
+  HardwareProfile profile;  // Its name names the target's hardware in fronts.
   double budget_ms = 0;
   RewardType reward = ABS;
   double beta = 0;  // 0: the reward's default.
+  // Measurement workers' device key; empty if none.
+  std::string device_key;
+  // A latency model fitted to measurements (latency/measured_models.h); when
+  // null, the roofline of `profile` prices the target.
+  std::shared_ptr<const LatencyModel> model;
 };
 
 struct TunasOptions {
@@ -90,7 +96,8 @@ class TunasSearch {
   int64_t step() const { return step_; }
 
   // Latency of `arch` (at the proxy shape) on `target`, priced at the
-  // deployment shape with the roofline model; cached by architecture.
+  // deployment shape with the target's model (its roofline unless a
+  // measured model is set); cached by architecture and model.
   absl::StatusOr<double> LatencyMs(const Architecture& arch, const SearchTarget& target);
   // `arch` reshaped to the deployment input and classes.
   Architecture AtDeployment(const Architecture& arch) const;
@@ -100,6 +107,9 @@ class TunasSearch {
   nn::Supernet& supernet() { return *supernet_; }
   const nn::Dataset& supernet_data() const { return data_; }
   const TunasOptions& options() const { return options_; }
+
+  // Prices every target of `device_key` with `model` from now on.
+  void SetDeviceModel(const std::string& device_key, std::shared_ptr<const LatencyModel> model);
 
   // Writes the shared weights, their optimizer state and the search state
   // (policies, baselines, top samples, RNG, step) to `path`, atomically
