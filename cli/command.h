@@ -31,6 +31,7 @@ void AddSupernetCommands(std::vector<Command>* commands);
 void AddSearchCommands(std::vector<Command>* commands);
 void AddCampaignCommands(std::vector<Command>* commands);
 void AddUpCommand(std::vector<Command>* commands);
+void AddInferCommands(std::vector<Command>* commands);
 void AddWorkerCommands(std::vector<Command>* commands);
 
 // Runs the CLI; returns the process exit code (0 ok, 1 failure, 2 bad usage).

@@ -27,6 +27,7 @@ std::vector<Command> AllCommands() {
   AddSearchCommands(&commands);
   AddCampaignCommands(&commands);
   AddUpCommand(&commands);
+  AddInferCommands(&commands);
   AddWorkerCommands(&commands);
   return commands;
 }

@@ -19,6 +19,8 @@ ABSL_FLAG(std::string, tls_cert, "", "PEM certificate; with --tls_key, serve TLS
 ABSL_FLAG(std::string, tls_key, "", "PEM private key for --tls_cert.");
 ABSL_FLAG(int, max_concurrent, 1, "Campaigns that run at once; the rest queue.");
 ABSL_FLAG(int64_t, checkpoint_every, 100, "Steps between checkpoints when a spec gives none.");
+ABSL_FLAG(int64_t, measure_every, 50, "Device-key targets: steps between queueing the trained architecture.");
+ABSL_FLAG(int64_t, refit_every, 200, "Device-key targets: steps between refits of the latency model.");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("ridge_controller [--listen=HOST:PORT] [--state_dir=DIR] [--token_file=F]");
@@ -31,6 +33,12 @@ int main(int argc, char** argv) {
   options.tls_key = absl::GetFlag(FLAGS_tls_key);
   options.manager.max_concurrent = absl::GetFlag(FLAGS_max_concurrent);
   options.manager.checkpoint_every_steps = absl::GetFlag(FLAGS_checkpoint_every);
+  options.manager.device.measure_every_steps = absl::GetFlag(FLAGS_measure_every);
+  options.manager.device.refit_every_steps = absl::GetFlag(FLAGS_refit_every);
+  if (options.manager.device.measure_every_steps < 1 || options.manager.device.refit_every_steps < 1) {
+    std::fprintf(stderr, "error: --measure_every, --refit_every: must be >= 1\n");
+    return 2;
+  }
   if (options.manager.max_concurrent < 1 || options.manager.max_concurrent > 64) {
     std::fprintf(stderr, "error: --max_concurrent: %d must be in [1, 64]\n", options.manager.max_concurrent);
     return 2;
