@@ -1,5 +1,6 @@
 // `ridge up`: the embedded default (DESIGN.md Sec. 6). One process holds the
-// controller (SQLite under --state_dir) and talks to it over loopback gRPC
+// controller (SQLite under --state_dir) and a measurement worker for device
+// key "local", and talks to the controller over loopback gRPC
 // as any client would: it launches the quickstart campaign, or resumes the
 // unfinished one, and watches it to its fronts. Ctrl-C checkpoints; running
 // `ridge up` again resumes.
@@ -16,7 +17,13 @@
 #include "cli/command.h"
 #include "common/embedded_file.h"
 #include "common/status_macros.h"
+#include "controller/auth.h"
 #include "controller/server.h"
+#include "latency/local_cpu.h"
+#include "supernet/dnnl_context.h"
+#include "workers/measure.h"
+#include "workers/timing.h"
+#include "workers/worker.h"
 #include "proto/textproto.h"
 
 ABSL_DECLARE_FLAG(std::string, spec);
@@ -75,6 +82,32 @@ absl::Status Up(const std::vector<std::string>&, std::string* out) {
   };
 
   const std::string target = absl::StrCat("127.0.0.1:", server->port());
+  // The local measurement path: a worker for device key "local" in this
+  // process, leasing over loopback like any remote worker.
+  std::unique_ptr<workers::Worker> worker;
+  std::thread worker_thread;
+  absl::StatusOr<std::string> worker_token = controller::ReadWorkerToken(server->token_file());
+  absl::StatusOr<LocalCpuMeasurement> cpu = MeasureLocalCpu();
+  if (worker_token.ok() && cpu.ok()) {
+    workers::WorkerOptions w;
+    w.controller = target;
+    w.token = *worker_token;
+    w.device_key = "local";
+    w.self_profile = LocalCpuProfile(*cpu);
+    w.self_profile.set_name("local");
+    w.environment = workers::CollectEnvironment(nn::Threads());
+    worker = std::make_unique<workers::Worker>(w, [](const Job& job) { return workers::MeasureJob(job, 0); });
+    worker_thread = std::thread([&] { worker->Run().IgnoreError(); });
+  } else {
+    std::fprintf(stderr, "ridge up: no local worker: %s\n",
+                 std::string((worker_token.ok() ? cpu.status() : worker_token.status()).message()).c_str());
+  }
+  auto stop_worker = [&] {
+    if (worker == nullptr) return;
+    worker->Stop();
+    worker_thread.join();
+    worker.reset();
+  };
   std::fprintf(stderr, "ridge up: controller on %s, state in %s/ (tokens: %s)\n", target.c_str(),
                options.data_dir.c_str(), server->token_file().c_str());
   absl::StatusOr<Connection> c = Connect(target, server->token_file());
@@ -97,6 +130,7 @@ absl::Status Up(const std::vector<std::string>&, std::string* out) {
   if (status.ok()) status = WatchToEnd(*c, id, out);
   if (interrupted) status = absl::CancelledError(absl::StrCat("interrupted; campaign ", id,
                                                               " resumes from its checkpoint on the next `ridge up`"));
+  stop_worker();
   stop_waiter();
   server.reset();
   if (status.ok()) {

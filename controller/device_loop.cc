@@ -1,5 +1,7 @@
 #include "controller/device_loop.h"
 
+#include <cctype>
+
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "latency/measured_models.h"
@@ -13,6 +15,12 @@ absl::StatusOr<HardwareProfile> DeviceProfile(Store* store, const std::string& d
     if (it->device_key == device_key && it->profile.peak_macs_per_sec() > 0) return it->profile;
   }
   return absl::NotFoundError("no worker of this key has registered");
+}
+
+std::string ProfileName(const std::string& device_key) {
+  std::string name;
+  for (char ch : device_key) name += std::isalnum(static_cast<unsigned char>(ch)) ? std::tolower(ch) : '_';
+  return name;
 }
 
 DeviceLoop::DeviceLoop(JobQueue* jobs, search::TunasSearch* search, std::string campaign_id,
@@ -36,17 +44,18 @@ absl::Status DeviceLoop::Refit(const std::string& key) {
     for (const LayerTime& l : m.layers()) a.layer_ms.emplace_back(l.layer(), l.median_ms());
     train.push_back(std::move(a));
   }
-  const HardwareProfile* base = nullptr;
+  HardwareProfile base;
   for (const search::PolicyState& p : search_->policies()) {
-    if (p.target.device_key == key) base = &p.target.profile;
+    if (p.target.device_key == key) base = p.target.profile;
   }
+  base.set_name(ProfileName(key));
   // The hybrid needs per-layer times; the calibrated roofline does not.
-  absl::StatusOr<std::unique_ptr<HybridModel>> hybrid = FitHybrid(train, *base);
+  absl::StatusOr<std::unique_ptr<HybridModel>> hybrid = FitHybrid(train, base);
   std::shared_ptr<const LatencyModel> model;
   if (hybrid.ok()) {
     model = std::move(*hybrid);
   } else {
-    ASSIGN_OR_RETURN(std::unique_ptr<CalibratedRooflineModel> roofline, FitCalibratedRoofline(train, *base));
+    ASSIGN_OR_RETURN(std::unique_ptr<CalibratedRooflineModel> roofline, FitCalibratedRoofline(train, base));
     model = std::move(roofline);
   }
   fitted_on_[key] = stored.size();

@@ -59,6 +59,9 @@ class DeviceLoop {
   std::set<std::string> told_no_worker_;
 };
 
+// A profile name for a device key: profile names are [a-z0-9_].
+std::string ProfileName(const std::string& device_key);
+
 // The self-measured profile of the latest worker of `device_key`.
 absl::StatusOr<HardwareProfile> DeviceProfile(Store* store, const std::string& device_key);
 

@@ -65,7 +65,6 @@ grpc::Status MeasurementServiceImpl::LatencyReport(grpc::ServerContext* context,
     if (!(fraction > 0 && fraction < 1)) {
       return absl::InvalidArgumentError(absl::StrCat("held_out_fraction: ", fraction, " must be in (0, 1)"));
     }
-    ASSIGN_OR_RETURN(HardwareProfile base, BaseProfile(queue_, *request));
     ASSIGN_OR_RETURN(auto stored, queue_->store()->Measurements(request->device_key()));
     std::vector<MeasuredArch> all;
     for (const auto& [arch, m] : stored) {
@@ -75,11 +74,16 @@ grpc::Status MeasurementServiceImpl::LatencyReport(grpc::ServerContext* context,
       for (const LayerTime& l : m.layers()) a.layer_ms.emplace_back(l.layer(), l.median_ms());
       all.push_back(std::move(a));
     }
+    if (all.empty()) {
+      return absl::NotFoundError(absl::StrCat("device_key: '", request->device_key(), "' has 0 measurements; "
+                                              "queue some with `ridge latency measure`"));
+    }
     if (all.size() < 5) {
       return absl::FailedPreconditionError(absl::StrCat("device_key '", request->device_key(), "' has ", all.size(),
                                                         " measurements; the report needs at least 5 (queue some "
                                                         "with `ridge latency measure`)"));
     }
+    ASSIGN_OR_RETURN(HardwareProfile base, BaseProfile(queue_, *request));
     std::vector<MeasuredArch> train, held_out;
     SplitHeldOut(all, fraction, request->seed(), &train, &held_out);
     response->set_device_key(request->device_key());

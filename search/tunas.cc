@@ -70,7 +70,11 @@ absl::StatusOr<double> TunasSearch::LatencyMs(const Architecture& arch, const Se
   }
   ASSIGN_OR_RETURN(ElementType type, ElementTypeOfBytes(target.profile.bytes_per_element()));
   ASSIGN_OR_RETURN(NetworkCost cost, CostArchitecture(AtDeployment(arch), type));
-  ASSIGN_OR_RETURN(RooflineResult r, PredictRoofline(cost, target.profile));
+  // A device target's profile carries the device key as its name, which
+  // profile names may not spell; the name plays no part in the price.
+  HardwareProfile profile = target.profile;
+  if (!target.device_key.empty()) profile.set_name("device");
+  ASSIGN_OR_RETURN(RooflineResult r, PredictRoofline(cost, profile));
   latency_cache_[key] = r.latency_ms();
   return r.latency_ms();
 }
