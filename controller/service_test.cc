@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <future>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "controller/server.h"
@@ -250,6 +251,43 @@ TEST_F(ServiceTest, AClientThatLeavesMidWatchDoesNotDisturbTheCampaign) {
     EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
   }
   EXPECT_EQ(WatchAll(id).back().state(), DONE);
+}
+
+// With a certificate and key the controller speaks TLS only: a TLS client
+// that trusts the certificate gets through, a plaintext one does not.
+TEST(ServiceTls, ServesTlsOnlyWhenGivenACertificate) {
+  const std::string dir = absl::StrCat(std::getenv("TEST_TMPDIR"), "/tls");
+  ASSERT_EQ(std::system(absl::StrCat("rm -rf ", dir, " && mkdir -p ", dir, " && openssl req -x509 -newkey rsa:2048 "
+                                     "-nodes -days 1 -subj /CN=localhost -addext subjectAltName=DNS:localhost "
+                                     "-keyout ", dir, "/key.pem -out ", dir, "/cert.pem 2>/dev/null")
+                            .c_str()),
+            0);
+  std::ofstream(dir + "/tokens") << "client " << kClient << "\n";
+  ControllerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.data_dir = dir;
+  options.token_file = dir + "/tokens";
+  options.tls_cert = dir + "/cert.pem";
+  options.tls_key = dir + "/key.pem";
+  absl::StatusOr<std::unique_ptr<Controller>> c = Controller::Start(options);
+  ASSERT_TRUE(c.ok()) << c.status();
+  std::stringstream pem;
+  pem << std::ifstream(dir + "/cert.pem").rdbuf();
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = pem.str();
+  const std::string target = absl::StrCat("localhost:", (*c)->port());
+  auto call = [&](std::shared_ptr<grpc::ChannelCredentials> credentials) {
+    auto stub = CampaignService::NewStub(grpc::CreateChannel(target, credentials));
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", std::string("Bearer ") + kClient);
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    ListCampaignsResponse response;
+    return stub->List(&context, ListCampaignsRequest(), &response).error_code();
+  };
+  EXPECT_EQ(call(grpc::SslCredentials(ssl)), grpc::StatusCode::OK);
+  EXPECT_EQ(call(grpc::InsecureChannelCredentials()), grpc::StatusCode::UNAVAILABLE);
+  options.tls_key.clear();
+  EXPECT_EQ(Controller::Start(options).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -15,6 +15,8 @@ PACKAGES=(
   libsqlite3-dev zlib1g-dev
   # Data: Fashion-MNIST under /usr/share/datasets/fashion-mnist/.
   dataset-fashion-mnist
+  # The TLS test makes a throwaway certificate with openssl's CLI.
+  openssl
   # Benchmarks and the Python client example only.
   python3-torch python3-grpcio python3-grpc-tools python3-onnx
 )
