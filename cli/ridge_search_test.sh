@@ -17,6 +17,12 @@ expect_ok "random baseline" "$RIDGE" search --spec="$SPEC" --baseline=random --f
 json_check "baseline has the same schema" "d['mode'] == 'random' and len(d['targets']) == 2 and all(set(t) >= {'hardware', 'budget_ms', 'argmax', 'latency_ms', 'front', 'hypervolume'} for t in d['targets']) and all(p['arch_id'] for t in d['targets'] for p in t['front'])"
 expect_error "bad baseline" "--baseline: 'grid' is not one of {random}" "$RIDGE" search --spec="$SPEC" --baseline=grid
 
+# Front members retrained standalone report their test accuracy.
+{ cat "$SPEC"; echo "retrain_epochs: 1"; } >"$TMP/retrain.textproto"
+expect_ok "retrain" "$RIDGE" search --spec="$TMP/retrain.textproto" --format=json
+json_check "standalone accuracy" "all(0 < p['standalone_accuracy'] <= 1 for t in d['targets'] for p in t['front'])"
+grep -q "retrained .* for 1 epochs: test accuracy" "$TMP/err" || fail "no retraining on stderr"
+
 expect_ok "help" "$RIDGE" search --help
 grep -q "^usage: ridge search" "$TMP/out" || fail "help"
 

@@ -49,6 +49,7 @@ void WriteFront(const search::HardwareFront& f, JsonWriter& json) {
     json.Key("latency_ms").Double(c.latency_ms);
     json.Key("arch_id").String(c.arch_id);
     json.Key("origin").String(c.origin);
+    if (c.standalone_accuracy >= 0) json.Key("standalone_accuracy").Double(c.standalone_accuracy);
     json.Key("canonical").String(CanonicalEncoding(c.arch));
     json.EndObject();
   }
@@ -110,6 +111,9 @@ absl::Status Search(const std::vector<std::string>&, std::string* out) {
   const double search_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::fprintf(stderr, "scoring front candidates (proxy accuracy on the valid split after BN recalibration)\n");
   ASSIGN_OR_RETURN(search::CampaignResult result, search::FinishCampaign(s.get()));
+  RETURN_IF_ERROR(search::RetrainFront(campaign, data, &result, [](const std::string& message) {
+    std::fprintf(stderr, "%s\n", message.c_str());
+  }));
   const std::vector<search::HardwareFront>& fronts = result.fronts;
 
   JsonWriter json;

@@ -60,7 +60,9 @@ TEST(CampaignManager, RunsACampaignToItsFronts) {
   Fixture f("run");
   CampaignManager m(f.store.get(), f.options);
   ASSERT_TRUE(m.Start().ok());
-  absl::StatusOr<std::string> id = m.Launch(TinySpec(6));
+  CampaignSpec spec = TinySpec(6);
+  spec.set_retrain_epochs(1);
+  absl::StatusOr<std::string> id = m.Launch(spec);
   ASSERT_TRUE(id.ok()) << id.status();
   std::vector<ProgressEvent> events = Follow(m, *id);
   ASSERT_FALSE(events.empty());
@@ -75,6 +77,10 @@ TEST(CampaignManager, RunsACampaignToItsFronts) {
   auto points = f.store->QueryFront(*id, FrontQuery{}, &total);
   ASSERT_TRUE(points.ok());
   EXPECT_GT(total, 0);
+  for (const ParetoPoint& p : *points) {
+    EXPECT_TRUE(p.has_standalone_accuracy()) << p.arch_id();
+    EXPECT_GT(p.standalone_accuracy(), 0);
+  }
   EXPECT_EQ(f.store->Hypervolumes(*id)->size(), 2u);
 }
 

@@ -115,6 +115,10 @@ absl::Status CampaignManager::RunCampaign(const std::string& campaign_id, Runnin
   RETURN_IF_ERROR(Emit(campaign_id, EVALUATING, total, total, Snapshot(*s), Rewards(*s),
                        "scoring front candidates: proxy accuracy on the valid split after BN recalibration"));
   ASSIGN_OR_RETURN(search::CampaignResult result, search::FinishCampaign(s.get()));
+  RETURN_IF_ERROR(search::RetrainFront(c, data, &result, [&](const std::string& message) {
+    const absl::Status said = Emit(campaign_id, EVALUATING, total, total, Snapshot(*s), Rewards(*s), message);
+    if (!said.ok()) std::fprintf(stderr, "campaign %s: %s\n", campaign_id.c_str(), said.ToString().c_str());
+  }));
   ASSIGN_OR_RETURN(std::vector<ParetoPoint> points, search::ToParetoPoints(*s, result));
   if (devices.has_devices()) {
     state = MEASURING;

@@ -1,5 +1,7 @@
 #include "search/campaign.h"
 
+#include <map>
+
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "latency/costing.h"
@@ -7,6 +9,8 @@
 #include "proto/architecture.h"
 #include "proto/validate.h"
 #include "search/rewards.h"
+#include "supernet/network.h"
+#include "supernet/trainer.h"
 #include "zoo/zoo.h"
 
 namespace ridge::search {
@@ -127,6 +131,39 @@ absl::StatusOr<CampaignResult> FinishCampaign(TunasSearch* search) {
   return result;
 }
 
+absl::Status RetrainFront(const ResolvedCampaign& c, const nn::Dataset& data, CampaignResult* result,
+                          const std::function<void(const std::string&)>& say) {
+  const int epochs = c.spec.retrain_epochs();
+  if (epochs <= 0) return absl::OkStatus();
+  std::map<std::string, double> accuracy;  // By architecture: fronts share members.
+  for (HardwareFront& f : result->fronts) {
+    for (ScoredCandidate& candidate : f.candidates) {
+      if (!candidate.on_front) continue;
+      auto known = accuracy.find(candidate.arch_id);
+      if (known == accuracy.end()) {
+        const uint32_t seed = static_cast<uint32_t>(c.options.seed);
+        ASSIGN_OR_RETURN(std::unique_ptr<nn::Network> net, nn::Network::Create(candidate.arch, seed));
+        nn::OptimizerOptions sgd;  // SGD with Nesterov momentum, as `ridge train`.
+        nn::Optimizer optimizer(&net->params(), sgd);
+        nn::TrainOptions train;
+        train.epochs = epochs;
+        train.batch_size = c.options.batch_size;
+        train.learning_rate = c.options.learning_rate;
+        train.augment = c.options.augment;
+        train.seed = c.options.seed;
+        RETURN_IF_ERROR(nn::Train(net.get(), &optimizer, data.train, train).status());
+        ASSIGN_OR_RETURN(double test, nn::Evaluate([&](const nn::Tensor& x, const nn::ForwardContext& ctx) {
+                           return net->Forward(x, ctx);
+                         }, data.test));
+        known = accuracy.emplace(candidate.arch_id, test).first;
+        say(absl::StrCat("retrained ", candidate.arch_id, " for ", epochs, " epochs: test accuracy ", test));
+      }
+      candidate.standalone_accuracy = known->second;
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<PolicyResult>> ToPolicyResults(const TunasSearch& search, const CampaignResult& result) {
   std::vector<PolicyResult> out;
   for (const PolicyOutcome& o : result.policies) {
@@ -165,6 +202,7 @@ absl::StatusOr<std::vector<ParetoPoint>> ToParetoPoints(const TunasSearch& searc
       point.set_macs(cost.macs);
       point.set_params(cost.params);
       point.set_origin(c.origin);
+      if (c.standalone_accuracy >= 0) point.set_standalone_accuracy(c.standalone_accuracy);
       out.push_back(std::move(point));
     }
   }

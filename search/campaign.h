@@ -55,6 +55,13 @@ struct CampaignResult {
 // candidate of its hardware with the best reward for the target.
 absl::StatusOr<CampaignResult> FinishCampaign(TunasSearch* search);
 
+// Retrains every distinct front member from scratch, standalone at the proxy
+// shape, for `c.spec.retrain_epochs()` epochs on the train split, and records
+// its test accuracy in `standalone_accuracy` (DESIGN.md Sec. 5: proxy accuracy
+// ranks; this says what the network reaches on its own). `say` reports each.
+absl::Status RetrainFront(const ResolvedCampaign& c, const nn::Dataset& data, CampaignResult* result,
+                          const std::function<void(const std::string&)>& say);
+
 // The result as the service's messages. Points carry the architecture at the
 // deployment shape with its MACs and params there; arch_id stays the
 // searched architecture's ID, the one logs and tables show.

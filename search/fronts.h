@@ -20,6 +20,8 @@ struct ScoredCandidate {
   double accuracy = 0;
   double latency_ms = 0;
   bool on_front = false;
+  // Test accuracy after standalone retraining (RetrainFront); < 0 if not retrained.
+  double standalone_accuracy = -1;
 };
 
 struct HardwareFront {
