@@ -59,8 +59,12 @@ absl::Status ValidateDeviceKey(const std::string& key, const std::string& field)
 absl::StatusOr<TimingProtocol> ResolveProtocol(const TimingProtocol& requested) {
   TimingProtocol p = requested;
   if (p.warmup_runs() == 0) p.set_warmup_runs(3);
-  if (p.repeat() == 0) p.set_repeat(5);
+  // Seven repeats with a pause between them spread a measurement over half
+  // a second, so a burst of other work on the machine spoils a minority of
+  // the samples and the median ignores it.
+  if (p.repeat() == 0) p.set_repeat(7);
   if (p.min_repeat_ms() == 0) p.set_min_repeat_ms(50);
+  if (p.cooldown_ms() == 0) p.set_cooldown_ms(10);
   if (p.batch() == 0) p.set_batch(1);
   RETURN_IF_ERROR(CheckRange("protocol.warmup_runs", p.warmup_runs(), 0, 1000));
   RETURN_IF_ERROR(CheckRange("protocol.number", p.number(), 0, 100000));

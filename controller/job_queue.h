@@ -72,7 +72,8 @@ class JobQueue {
 };
 
 // The timing protocol a job runs with: the request's fields, defaults for
-// unset ones (warmup 3, repeat 5, min_repeat_ms 50), checked against ranges.
+// unset ones (warmup 3, repeat 7, min_repeat_ms 50, cooldown_ms 10), checked
+// against ranges.
 absl::StatusOr<TimingProtocol> ResolveProtocol(const TimingProtocol& requested);
 
 }  // namespace ridge::controller

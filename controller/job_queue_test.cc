@@ -64,7 +64,7 @@ TEST_F(JobQueueTest, TwoWorkersOnOneKeyShareTheJobs) {
   ASSERT_EQ(ja.size(), 1u);
   ASSERT_EQ(jb.size(), 1u);
   EXPECT_NE(ja[0].job_id(), jb[0].job_id());
-  EXPECT_EQ(ja[0].protocol().repeat(), 5);  // Defaults filled in.
+  EXPECT_EQ(ja[0].protocol().repeat(), 7);  // Defaults filled in.
   EXPECT_FALSE(*Report(a, ja[0].job_id(), 3.0));
   EXPECT_FALSE(*Report(b, jb[0].job_id(), 3.1));
   EXPECT_EQ(store_->Measurements("zen")->size(), 2u);
