@@ -49,15 +49,11 @@ absl::Status DeviceLoop::Refit(const std::string& key) {
     if (p.target.device_key == key) base = p.target.profile;
   }
   base.set_name(ProfileName(key));
-  // The hybrid needs per-layer times; the calibrated roofline does not.
-  absl::StatusOr<std::unique_ptr<HybridModel>> hybrid = FitHybrid(train, base);
-  std::shared_ptr<const LatencyModel> model;
-  if (hybrid.ok()) {
-    model = std::move(*hybrid);
-  } else {
-    ASSIGN_OR_RETURN(std::unique_ptr<CalibratedRooflineModel> roofline, FitCalibratedRoofline(train, base));
-    model = std::move(roofline);
-  }
+  // The roofline calibrated on end-to-end times: on this kind of machine it
+  // predicts better than the per-layer fit and the hybrid (docs/decisions.md).
+  for (MeasuredArch& a : train) a.layer_ms.clear();
+  ASSIGN_OR_RETURN(std::unique_ptr<CalibratedRooflineModel> calibrated, FitCalibratedRoofline(train, base));
+  std::shared_ptr<const LatencyModel> model = std::move(calibrated);
   fitted_on_[key] = stored.size();
   say_(absl::StrCat("device ", key, ": pricing with ", model->name(), " fitted on ", stored.size(),
                     " measurements"));

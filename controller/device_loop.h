@@ -1,8 +1,8 @@
 // The closed loop between a campaign and its measurement workers (DESIGN.md
 // Sec. 4, 6 and 7), for targets that name a device key:
-// - at the start, the target is priced by the hybrid model (lookup table and
-//   calibrated roofline) fitted to the key's stored measurements, if there
-//   are enough, else by its roofline profile;
+// - at the start, the target is priced by its roofline calibrated on the
+//   key's stored measurements, if there are enough, else by its roofline
+//   profile;
 // - during the search, every `measure_every` steps the architecture just
 //   trained is queued for measurement, and every `refit_every` steps the
 //   model is refitted on whatever has been measured since;

@@ -54,10 +54,10 @@ top_samples: 1
 SPEC
 id=$("$RIDGE" campaign launch "$TMP/spec.textproto") || fail "launch"
 "$RIDGE" campaign watch "$id" >"$TMP/watch.out" 2>"$TMP/watch.err" || fail "watch: $(tail -3 "$TMP/watch.err")"
-grep -q "pricing with hybrid" "$TMP/watch.err" || fail "no fitted model: $(grep '\[' "$TMP/watch.err" | head -5)"
+grep -q "pricing with calibrated_roofline" "$TMP/watch.err" || fail "no fitted model: $(grep '\[' "$TMP/watch.err" | head -5)"
 grep -q "measured [1-9][0-9]* of" "$TMP/watch.err" || fail "front not measured: $(grep '\[' "$TMP/watch.err" | tail -4)"
 expect_ok "front json" "$RIDGE" front show "$id" --format=json
-json_check "measured front" "all(p['hardware'] == '$KEY' and p.get('measured_latency_ms', 0) > 0 and p['latency_model'].startswith('hybrid') for p in d['points'])"
+json_check "measured front" "all(p['hardware'] == '$KEY' and p.get('measured_latency_ms', 0) > 0 and p['latency_model'].startswith('calibrated_roofline') for p in d['points'])"
 
 kill -TERM $wrk; wait $wrk; wrk=""
 kill -TERM $ctl; wait $ctl; ctl=""

@@ -1,14 +1,64 @@
 #include "workers/measure.h"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "common/status_macros.h"
 #include "proto/architecture.h"
 #include "supernet/dnnl_context.h"
 #include "workers/executor.h"
 #include "workers/timing.h"
+#include "zoo/zoo.h"
 
 namespace ridge::workers {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Milliseconds per run of `number` runs of `run`.
+absl::StatusOr<double> TimeBatch(InferenceExecutor& run, int number) {
+  const Clock::time_point start = Clock::now();
+  for (int i = 0; i < number; ++i) RETURN_IF_ERROR(run.Run());
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count() / number;
+}
+
+// Runs per batch so that one batch lasts about `ms`.
+absl::StatusOr<int> NumberFor(InferenceExecutor& run, double ms) {
+  ASSIGN_OR_RETURN(double one, TimeBatch(run, 1));
+  return std::max(1, static_cast<int>(ms / std::max(one, 1e-3)));
+}
+
+// The reference network: fmnist_reference at 224x224x3 with 1000 classes,
+// a few milliseconds per run. Built once per process, at the first job's
+// thread count, and its baseline time taken then.
+struct Reference {
+  std::unique_ptr<InferenceExecutor> executor;
+  double baseline_ms = 0;
+};
+
+absl::StatusOr<Reference*> GetReference(int batch) {
+  static Reference* reference = nullptr;
+  if (reference != nullptr) return reference;
+  Architecture arch = *ResolveArchitecture("fmnist_reference");
+  arch.mutable_input()->set_height(224);
+  arch.mutable_input()->set_width(224);
+  arch.mutable_input()->set_channels(3);
+  arch.set_num_classes(1000);
+  auto r = std::make_unique<Reference>();
+  ASSIGN_OR_RETURN(r->executor, InferenceExecutor::Create(arch, batch, /*seed=*/1));
+  TimingProtocol p;
+  p.set_warmup_runs(5);
+  p.set_repeat(15);
+  p.set_min_repeat_ms(50);
+  ASSIGN_OR_RETURN(TimingResult t, TimeRuns([&] { return r->executor->Run(); }, p));
+  r->baseline_ms = t.median_ms;
+  reference = r.release();
+  return reference;
+}
+
+}  // namespace
 
 absl::StatusOr<Measurement> MeasureJob(const Job& job, int threads) {
   TimingProtocol protocol = job.protocol();
@@ -20,10 +70,39 @@ absl::StatusOr<Measurement> MeasureJob(const Job& job, int threads) {
   // comparable.
   ASSIGN_OR_RETURN(std::unique_ptr<InferenceExecutor> executor,
                    InferenceExecutor::Create(job.architecture(), protocol.batch(), /*seed=*/1));
-  ASSIGN_OR_RETURN(TimingResult t, TimeRuns([&] { return executor->Run(); }, protocol));
+  // The job's repeats alternate with the reference network's: each sample
+  // is the job's time relative to the reference right beside it, times the
+  // reference's baseline. This VM's speed drifts by tens of percent over
+  // seconds; the ratio does not.
+  ASSIGN_OR_RETURN(Reference * reference, GetReference(protocol.batch()));
+  for (int i = 0; i < protocol.warmup_runs(); ++i) {
+    RETURN_IF_ERROR(executor->Run());
+    RETURN_IF_ERROR(reference->executor->Run());
+  }
+  const double half = std::max(1.0, protocol.min_repeat_ms() / 2);
+  ASSIGN_OR_RETURN(int number, NumberFor(*executor, half));
+  ASSIGN_OR_RETURN(int reference_number, NumberFor(*reference->executor, half));
+  if (protocol.number() > number) number = protocol.number();
+  std::vector<double> samples, reference_samples;
+  for (int r = 0; r < protocol.repeat(); ++r) {
+    ASSIGN_OR_RETURN(double ref_before, TimeBatch(*reference->executor, reference_number));
+    ASSIGN_OR_RETURN(double ms, TimeBatch(*executor, number));
+    ASSIGN_OR_RETURN(double ref_after, TimeBatch(*reference->executor, reference_number));
+    const double ref = (ref_before + ref_after) / 2;
+    reference_samples.push_back(ref);
+    samples.push_back(ms / ref * reference->baseline_ms);
+    if (protocol.cooldown_ms() > 0) {
+      std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(protocol.cooldown_ms()));
+    }
+  }
+  TimingResult t = Summarize(samples);
+  t.number = number;
+  const double drift = Summarize(reference_samples).median_ms / reference->baseline_ms;
   Measurement m;
   m.set_job_id(job.job_id());
   m.set_arch_id(ArchitectureId(job.architecture()));
+  m.set_reference_ms(drift * reference->baseline_ms);
+  m.set_reference_baseline_ms(reference->baseline_ms);
   protocol.set_number(t.number);
   *m.mutable_protocol() = protocol;
   for (double s : t.samples_ms) m.add_samples_ms(s);
@@ -43,7 +122,7 @@ absl::StatusOr<Measurement> MeasureJob(const Job& job, int threads) {
     for (const auto& [name, ms] : layers) {
       LayerTime* l = m.add_layers();
       l->set_layer(name);
-      l->set_median_ms(ms);
+      l->set_median_ms(ms / drift);  // On the same scale as the samples.
     }
   }
   *m.mutable_environment() = CollectEnvironment(nn::Threads());
