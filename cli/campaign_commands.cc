@@ -21,13 +21,6 @@ ABSL_DECLARE_FLAG(std::string, out);
 namespace ridge::cli {
 namespace {
 
-const std::vector<std::string> kConnectionFlags = {"controller", "token_file", "tls_ca"};
-
-std::vector<std::string> WithConnection(std::vector<std::string> flags) {
-  flags.insert(flags.end(), kConnectionFlags.begin(), kConnectionFlags.end());
-  return flags;
-}
-
 std::string Json(const google::protobuf::Message& m) {
   std::string out;
   google::protobuf::util::JsonPrintOptions options;
@@ -205,19 +198,19 @@ absl::Status FrontExport(const std::vector<std::string>& args, std::string* out)
 
 void AddCampaignCommands(std::vector<Command>* commands) {
   commands->push_back({"campaign launch", "SPEC", "Launch a campaign on the controller; prints its ID.",
-                       WithConnection({}), 1, 1, Launch});
+                       WithConnectionFlags({}), 1, 1, Launch});
   commands->push_back({"campaign list", "", "List the controller's campaigns, newest first.",
-                       WithConnection({"format"}), 0, 0, List});
+                       WithConnectionFlags({"format"}), 0, 0, List});
   commands->push_back({"campaign status", "ID", "A campaign's state, progress and per-target results.",
-                       WithConnection({"format"}), 1, 1, Status});
-  commands->push_back({"campaign cancel", "ID", "Cancel a pending or running campaign.", WithConnection({}), 1, 1,
+                       WithConnectionFlags({"format"}), 1, 1, Status});
+  commands->push_back({"campaign cancel", "ID", "Cancel a pending or running campaign.", WithConnectionFlags({}), 1, 1,
                        Cancel});
   commands->push_back({"campaign watch", "ID", "Follow a campaign with a progress bar; ends with its fronts.",
-                       WithConnection({}), 1, 1, Watch});
+                       WithConnectionFlags({}), 1, 1, Watch});
   commands->push_back({"front show", "ID", "A finished campaign's Pareto fronts.",
-                       WithConnection({"hardware", "format"}), 1, 1, FrontShow});
+                       WithConnectionFlags({"hardware", "format"}), 1, 1, FrontShow});
   commands->push_back({"front export", "ID", "Write a campaign's Pareto fronts to --out (.json, .csv, .textproto).",
-                       WithConnection({"hardware", "out"}), 1, 1, FrontExport});
+                       WithConnectionFlags({"hardware", "out"}), 1, 1, FrontExport});
 }
 
 }  // namespace ridge::cli

@@ -11,6 +11,7 @@
 #include "cli/progress.h"
 #include "common/status_macros.h"
 #include "controller/auth.h"
+#include "proto/textproto.h"
 
 ABSL_FLAG(std::string, controller, "",
           "Controller address host:port. Default: $RIDGE_CONTROLLER, else 127.0.0.1:50051.");
@@ -31,6 +32,11 @@ std::string FlagOrEnv(const std::string& flag, const char* env, const std::strin
 const char* StateName(CampaignState s) { return CampaignState_Name(s).c_str(); }
 
 }  // namespace
+
+std::vector<std::string> WithConnectionFlags(std::vector<std::string> flags) {
+  for (const char* f : {"controller", "token_file", "tls_ca"}) flags.push_back(f);
+  return flags;
+}
 
 std::unique_ptr<grpc::ClientContext> Connection::Context(int deadline_s) const {
   auto context = std::make_unique<grpc::ClientContext>();
@@ -56,12 +62,8 @@ absl::StatusOr<Connection> Connect(const std::string& target, const std::string&
   ASSIGN_OR_RETURN(c.token, controller::ReadClientToken(token_file));
   std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
   if (!tls_ca.empty()) {
-    std::ifstream in(tls_ca);
-    if (!in) return absl::InvalidArgumentError(absl::StrCat("--tls_ca: '", tls_ca, "' cannot be read"));
-    std::stringstream pem;
-    pem << in.rdbuf();
     grpc::SslCredentialsOptions ssl;
-    ssl.pem_root_certs = pem.str();
+    ASSIGN_OR_RETURN(ssl.pem_root_certs, WithContext(ReadFileToString(tls_ca, 1 << 20), "--tls_ca"));
     credentials = grpc::SslCredentials(ssl);
   }
   c.channel = grpc::CreateChannel(target, credentials);

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "grpcpp/grpcpp.h"
@@ -24,6 +25,9 @@ struct Connection {
   // A context carrying the token, with a deadline unless `deadline_s` is 0.
   std::unique_ptr<grpc::ClientContext> Context(int deadline_s = 30) const;
 };
+
+// `flags` plus the connection flags every client command accepts.
+std::vector<std::string> WithConnectionFlags(std::vector<std::string> flags);
 
 // Connects as the flags (or environment) say.
 absl::StatusOr<Connection> ConnectFromFlags();

@@ -20,11 +20,6 @@ ABSL_FLAG(std::string, base_hardware, "",
 namespace ridge::cli {
 namespace {
 
-std::vector<std::string> Connected(std::vector<std::string> flags) {
-  for (const char* f : {"controller", "token_file", "tls_ca"}) flags.push_back(f);
-  return flags;
-}
-
 absl::Status WorkerList(const std::vector<std::string>&, std::string* out) {
   ASSIGN_OR_RETURN(std::string format, FormatFlag({"table", "json"}));
   ASSIGN_OR_RETURN(Connection c, ConnectFromFlags());
@@ -135,16 +130,16 @@ absl::Status Report(const std::vector<std::string>&, std::string* out) {
 
 void AddWorkerCommands(std::vector<Command>* commands) {
   commands->push_back({"worker list", "", "Measurement workers with their state and load, and the job queue.",
-                       Connected({"device", "format"}), 0, 0, WorkerList});
+                       WithConnectionFlags({"device", "format"}), 0, 0, WorkerList});
   commands->push_back({"latency measure", "",
                        "Queue measurement jobs: --count architectures sampled from --space, at --resolution.",
-                       Connected({"device", "space", "count", "seed", "resolution", "classes", "per_layer",
+                       WithConnectionFlags({"device", "space", "count", "seed", "resolution", "classes", "per_layer",
                                   "threads"}),
                        0, 0, Measure});
   commands->push_back({"latency report", "",
                        "Fit the lookup-table, calibrated-roofline and hybrid models of --device on its measurements "
                        "and score them on held-out architectures.",
-                       Connected({"device", "held_out", "seed", "base_hardware", "format"}), 0, 0, Report});
+                       WithConnectionFlags({"device", "held_out", "seed", "base_hardware", "format"}), 0, 0, Report});
 }
 
 }  // namespace ridge::cli

@@ -31,11 +31,18 @@ namespace ridge {
 
 // Returns `status` with `context: ` prepended to its message; OK stays OK.
 // Used on the way up so each level names what it was doing.
+// (Overload below: the same for a StatusOr, keeping its value when OK.)
 inline absl::Status WithContext(const absl::Status& status,
                                 absl::string_view context) {
   if (status.ok()) return status;
   return absl::Status(status.code(),
                       absl::StrCat(context, ": ", status.message()));
+}
+
+template <typename T>
+absl::StatusOr<T> WithContext(absl::StatusOr<T> result, absl::string_view context) {
+  if (result.ok()) return result;
+  return WithContext(result.status(), context);
 }
 
 }  // namespace ridge

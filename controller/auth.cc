@@ -5,14 +5,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
+#include "proto/textproto.h"
 
 namespace ridge::controller {
 namespace {
@@ -27,12 +26,7 @@ bool SameToken(const std::string& a, const std::string& b) {
 }
 
 absl::StatusOr<std::string> ReadSmallFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot read the token file"));
-  std::stringstream text;
-  text << in.rdbuf();
-  if (text.str().size() > (1 << 20)) return absl::InvalidArgumentError(absl::StrCat(path, ": over 1 MiB"));
-  return text.str();
+  return WithContext(ReadFileToString(path, 1 << 20), "token file");
 }
 
 }  // namespace

@@ -1,13 +1,24 @@
 #include "controller/device_loop.h"
 
-#include <cctype>
-
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "latency/hardware_profiles.h"
 #include "latency/measured_models.h"
 #include "proto/architecture.h"
 
 namespace ridge::controller {
+
+std::vector<MeasuredArch> ToMeasuredArchs(const std::vector<std::pair<Architecture, Measurement>>& stored) {
+  std::vector<MeasuredArch> out;
+  for (const auto& [arch, m] : stored) {
+    MeasuredArch a;
+    a.arch = arch;
+    a.latency_ms = m.median_ms();
+    for (const LayerTime& l : m.layers()) a.layer_ms.emplace_back(l.layer(), l.median_ms());
+    out.push_back(std::move(a));
+  }
+  return out;
+}
 
 absl::StatusOr<HardwareProfile> DeviceProfile(Store* store, const std::string& device_key) {
   ASSIGN_OR_RETURN(std::vector<WorkerRecord> workers, store->ListWorkers());
@@ -15,12 +26,6 @@ absl::StatusOr<HardwareProfile> DeviceProfile(Store* store, const std::string& d
     if (it->device_key == device_key && it->profile.peak_macs_per_sec() > 0) return it->profile;
   }
   return absl::NotFoundError("no worker of this key has registered");
-}
-
-std::string ProfileName(const std::string& device_key) {
-  std::string name;
-  for (char ch : device_key) name += std::isalnum(static_cast<unsigned char>(ch)) ? std::tolower(ch) : '_';
-  return name;
 }
 
 DeviceLoop::DeviceLoop(JobQueue* jobs, search::TunasSearch* search, std::string campaign_id,
@@ -36,19 +41,12 @@ absl::Status DeviceLoop::Refit(const std::string& key) {
   if (stored.size() < static_cast<size_t>(options_.min_measurements) || stored.size() == fitted_on_[key]) {
     return absl::OkStatus();
   }
-  std::vector<MeasuredArch> train;
-  for (const auto& [arch, m] : stored) {
-    MeasuredArch a;
-    a.arch = arch;
-    a.latency_ms = m.median_ms();
-    for (const LayerTime& l : m.layers()) a.layer_ms.emplace_back(l.layer(), l.median_ms());
-    train.push_back(std::move(a));
-  }
+  std::vector<MeasuredArch> train = ToMeasuredArchs(stored);
   HardwareProfile base;
   for (const search::PolicyState& p : search_->policies()) {
     if (p.target.device_key == key) base = p.target.profile;
   }
-  base.set_name(ProfileName(key));
+  base.set_name(ProfileNameForKey(key));
   // The roofline calibrated on end-to-end times: on this kind of machine it
   // predicts better than the per-layer fit and the hybrid (docs/decisions.md).
   for (MeasuredArch& a : train) a.layer_ms.clear();
@@ -111,15 +109,16 @@ absl::Status DeviceLoop::MeasureFront(std::vector<ParetoPoint>* points) {
                      jobs_->Submit(key, archs, TimingProtocol(), /*priority=*/10, campaign_id_));
     say_(absl::StrCat("device ", key, ": measuring ", ids.size(), " front points"));
     const absl::Time deadline = absl::Now() + options_.front_timeout;
+    for (const std::string& id : ids) {
+      RETURN_IF_ERROR(jobs_->WaitForJob(id, std::max(absl::ZeroDuration(), deadline - absl::Now())).status());
+    }
+    std::map<std::string, ParetoPoint*> by_job;
+    for (size_t i = 0; i < ids.size(); ++i) by_job[ids[i]] = mine[i];
+    ASSIGN_OR_RETURN(auto stored, jobs_->store()->Measurements(key));
     int measured = 0;
-    for (size_t i = 0; i < ids.size(); ++i) {
-      ASSIGN_OR_RETURN(JobState state, jobs_->WaitForJob(ids[i], std::max(absl::ZeroDuration(),
-                                                                          deadline - absl::Now())));
-      if (state != JobState::kDone) continue;
-      ASSIGN_OR_RETURN(auto stored, jobs_->store()->Measurements(key));
-      for (const auto& [arch, m] : stored) {
-        if (m.job_id() == ids[i]) mine[i]->set_measured_latency_ms(m.median_ms()), ++measured;
-      }
+    for (const auto& [arch, m] : stored) {
+      auto it = by_job.find(m.job_id());
+      if (it != by_job.end()) it->second->set_measured_latency_ms(m.median_ms()), ++measured;
     }
     say_(absl::StrCat("device ", key, ": measured ", measured, " of ", ids.size(), " front points"));
   }

@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "controller/job_queue.h"
+#include "latency/measured_models.h"
 #include "search/tunas.h"
 
 namespace ridge::controller {
@@ -59,8 +60,8 @@ class DeviceLoop {
   std::set<std::string> told_no_worker_;
 };
 
-// A profile name for a device key: profile names are [a-z0-9_].
-std::string ProfileName(const std::string& device_key);
+// Stored (architecture, measurement) pairs as the latency models take them.
+std::vector<MeasuredArch> ToMeasuredArchs(const std::vector<std::pair<Architecture, Measurement>>& stored);
 
 // The self-measured profile of the latest worker of `device_key`.
 absl::StatusOr<HardwareProfile> DeviceProfile(Store* store, const std::string& device_key);

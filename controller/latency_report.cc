@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "controller/device_loop.h"
 #include "controller/services.h"
 #include "controller/worker_services.h"
 #include "latency/hardware_profiles.h"
@@ -25,12 +26,12 @@ absl::StatusOr<HardwareProfile> BaseProfile(JobQueue* queue, const LatencyReport
     }
     return ResolveHardware(request.base_hardware(), "base_hardware");
   }
-  ASSIGN_OR_RETURN(std::vector<WorkerRecord> workers, queue->store()->ListWorkers());
-  for (auto it = workers.rbegin(); it != workers.rend(); ++it) {
-    if (it->device_key == request.device_key() && it->profile.peak_macs_per_sec() > 0) return it->profile;
+  absl::StatusOr<HardwareProfile> measured = DeviceProfile(queue->store(), request.device_key());
+  if (absl::IsNotFound(measured.status())) {
+    return absl::FailedPreconditionError(absl::StrCat("device_key: no worker of '", request.device_key(),
+                                                      "' sent a self-measured profile; give base_hardware"));
   }
-  return absl::FailedPreconditionError(absl::StrCat("device_key: no worker of '", request.device_key(),
-                                                    "' sent a self-measured profile; give base_hardware"));
+  return measured;
 }
 
 std::vector<MeasuredArch> EndToEndOnly(std::vector<MeasuredArch> measured) {
@@ -71,14 +72,7 @@ grpc::Status MeasurementServiceImpl::LatencyReport(grpc::ServerContext* context,
       return absl::InvalidArgumentError(absl::StrCat("held_out_fraction: ", fraction, " must be in (0, 1)"));
     }
     ASSIGN_OR_RETURN(auto stored, queue_->store()->Measurements(request->device_key()));
-    std::vector<MeasuredArch> all;
-    for (const auto& [arch, m] : stored) {
-      MeasuredArch a;
-      a.arch = arch;
-      a.latency_ms = m.median_ms();
-      for (const LayerTime& l : m.layers()) a.layer_ms.emplace_back(l.layer(), l.median_ms());
-      all.push_back(std::move(a));
-    }
+    std::vector<MeasuredArch> all = ToMeasuredArchs(stored);
     if (all.empty()) {
       return absl::NotFoundError(absl::StrCat("device_key: '", request->device_key(), "' has 0 measurements; "
                                               "queue some with `ridge latency measure`"));

@@ -2,23 +2,18 @@
 
 #include <sys/stat.h>
 
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "proto/textproto.h"
 
 namespace ridge::controller {
 namespace {
 
 absl::StatusOr<std::string> ReadPem(const std::string& path, const char* flag) {
-  std::ifstream in(path);
-  if (!in) return absl::InvalidArgumentError(absl::StrCat(flag, ": '", path, "' cannot be read"));
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return WithContext(ReadFileToString(path, 1 << 20), flag);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "latency/hardware_profiles.h"
 
+#include <cctype>
+
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -48,6 +50,14 @@ absl::StatusOr<HardwareProfile> LocalCpu() {
 }
 
 }  // namespace
+
+std::string ProfileNameForKey(const std::string& device_key) {
+  std::string name;
+  for (char ch : device_key) {
+    name += std::isalnum(static_cast<unsigned char>(ch)) ? static_cast<char>(std::tolower(ch)) : '_';
+  }
+  return name;
+}
 
 std::vector<std::string> BuiltinHardwareNames() {
   std::vector<std::string> names;

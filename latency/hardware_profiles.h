@@ -20,6 +20,10 @@ inline constexpr absl::string_view kLocalCpu = "local_cpu";
 // Names of the built-in profiles, `local_cpu` last.
 std::vector<std::string> BuiltinHardwareNames();
 
+// A valid profile name for a worker's device key: profile names are
+// [a-z0-9_], and device keys may also hold '-' and '.'.
+std::string ProfileNameForKey(const std::string& device_key);
+
 // Resolves what a user typed: a built-in name, `local_cpu` (measured once per
 // process, then reused), or a textproto file. The result is validated.
 // NOT_FOUND lists the known names; errors are prefixed with `flag`.

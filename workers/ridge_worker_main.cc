@@ -4,16 +4,16 @@
 // never dials them, so a worker behind NAT or a firewall works.
 #include <signal.h>
 
-#include <cctype>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "proto/textproto.h"
 #include "controller/auth.h"
+#include "latency/hardware_profiles.h"
 #include "latency/local_cpu.h"
 #include "supernet/dnnl_context.h"
 #include "workers/measure.h"
@@ -41,11 +41,9 @@ int main(int argc, char** argv) {
   if (!token.ok()) return fail(std::string(token.status().message()));
   options.token = *token;
   if (!absl::GetFlag(FLAGS_tls_ca).empty()) {
-    std::ifstream in(absl::GetFlag(FLAGS_tls_ca));
-    if (!in) return fail("--tls_ca: cannot be read");
-    std::stringstream pem;
-    pem << in.rdbuf();
-    options.tls_ca = pem.str();
+    absl::StatusOr<std::string> pem = ridge::ReadFileToString(absl::GetFlag(FLAGS_tls_ca), 1 << 20);
+    if (!pem.ok()) return fail(absl::StrCat("--tls_ca: ", pem.status().message()));
+    options.tls_ca = *pem;
   }
   const int threads = absl::GetFlag(FLAGS_threads);
   if (threads < 0 || threads > 1024) return fail("--threads: must be in [0, 1024]");
@@ -54,10 +52,7 @@ int main(int argc, char** argv) {
   absl::StatusOr<ridge::LocalCpuMeasurement> cpu = ridge::MeasureLocalCpu();
   if (!cpu.ok()) return fail(std::string(cpu.status().message()));
   options.self_profile = ridge::LocalCpuProfile(*cpu);
-  // Profile names are [a-z0-9_]; device keys may also hold '-' and '.'.
-  std::string name;
-  for (char ch : options.device_key) name += std::isalnum(static_cast<unsigned char>(ch)) ? std::tolower(ch) : '_';
-  options.self_profile.set_name(name);
+  options.self_profile.set_name(ridge::ProfileNameForKey(options.device_key));
   options.environment = ridge::workers::CollectEnvironment(ridge::nn::Threads());
 
   sigset_t signals;
