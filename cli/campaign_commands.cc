@@ -37,10 +37,17 @@ absl::StatusOr<CampaignSpec> ReadSpec(const std::string& path) {
   CampaignSpec spec;
   RETURN_IF_ERROR(ReadTextProtoFile(path, &spec));
   const std::vector<std::string> spaces = ZooSpaceNames();
-  if (!spec.space_ref().empty() &&
-      std::find(spaces.begin(), spaces.end(), spec.space_ref()) == spaces.end()) {
+  auto builtin = [&](const std::string& name) {
+    return std::find(spaces.begin(), spaces.end(), name) != spaces.end();
+  };
+  if (!spec.space_ref().empty() && !builtin(spec.space_ref())) {
     ASSIGN_OR_RETURN(*spec.mutable_space(), ResolveSearchSpace(spec.space_ref(), absl::StrCat(path, ": space_ref")));
     spec.clear_space_ref();
+  }
+  if (!spec.coarse_space_ref().empty() && !builtin(spec.coarse_space_ref())) {
+    ASSIGN_OR_RETURN(*spec.mutable_coarse_space(),
+                     ResolveSearchSpace(spec.coarse_space_ref(), absl::StrCat(path, ": coarse_space_ref")));
+    spec.clear_coarse_space_ref();
   }
   return spec;
 }

@@ -133,8 +133,7 @@ absl::Status WatchToEnd(const Connection& c, const std::string& campaign_id, std
     last = event;
     if (event.message() != message && event.message() != "searching") {
       message = event.message();
-      if (progress.tty()) progress.Finish();
-      std::fprintf(stderr, "[%s] %s\n", StateName(event.state()), message.c_str());
+      progress.Say(absl::StrCat("[", StateName(event.state()), "] ", message));
     }
     std::string status = StateName(event.state());
     for (int i = 0; i < event.policies_size(); ++i) {

@@ -24,6 +24,11 @@ void Progress::Update(long done, long total, const std::string& status) {
   ++calls_;
 }
 
+void Progress::Say(const std::string& message) {
+  std::fprintf(stderr, tty_ ? "\r%s\033[K\n" : "%s\n", message.c_str());
+  std::fflush(stderr);
+}
+
 void Progress::Finish() {
   if (tty_) std::fprintf(stderr, "\n");
 }

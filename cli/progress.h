@@ -13,6 +13,8 @@ class Progress {
   // Shows `done` of `total` with a status text; on a terminal redraws one
   // line, otherwise prints a line at most every `line_every` calls.
   void Update(long done, long total, const std::string& status);
+  // Prints a message on a line of its own, above the bar on a terminal.
+  void Say(const std::string& message);
   // Ends the bar's line on a terminal.
   void Finish();
   bool tty() const { return tty_; }

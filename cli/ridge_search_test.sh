@@ -11,7 +11,7 @@ expect_ok "search" "$RIDGE" search --spec="$SPEC" --out="$TMP/run/nested" --form
 json_check "search schema" "len(d['targets']) == 2 and all(set(t) >= {'hardware', 'budget_ms', 'argmax', 'latency_ms', 'front', 'hypervolume'} for t in d['targets']) and all(set(p) >= {'accuracy', 'latency_ms', 'arch_id'} for t in d['targets'] for p in t['front']) and [t['hardware'] for t in d['targets']] == ['pixel6_cpu', 'pixel8_edgetpu']"
 for f in fronts.json fronts.csv search_log.csv; do [ -s "$TMP/run/nested/$f" ] || fail "missing $f"; done
 [ "$(wc -l <"$TMP/run/nested/search_log.csv")" -eq 13 ] || fail "search_log.csv has $(wc -l <"$TMP/run/nested/search_log.csv") lines, want 13"
-grep -q "search" "$TMP/err" || fail "no progress on stderr"
+grep -q "COARSE | pixel6_cpu@6ms argmax" "$TMP/err" || fail "no progress on stderr"
 
 expect_ok "random baseline" "$RIDGE" search --spec="$SPEC" --baseline=random --format=json
 json_check "baseline has the same schema" "d['mode'] == 'random' and len(d['targets']) == 2 and all(set(t) >= {'hardware', 'budget_ms', 'argmax', 'latency_ms', 'front', 'hypervolume'} for t in d['targets']) and all(p['arch_id'] for t in d['targets'] for p in t['front'])"
@@ -23,6 +23,19 @@ expect_ok "retrain" "$RIDGE" search --spec="$TMP/retrain.textproto" --format=jso
 json_check "standalone accuracy" "all(0 < p['standalone_accuracy'] <= 1 for t in d['targets'] for p in t['front'])"
 grep -q "retrained .* for 1 epochs: test accuracy" "$TMP/err" || fail "no retraining on stderr"
 
+# Coarse then fine: the tiny campaign over the coarse space, then a fine stage.
+sed -e 's/^space_ref: .*/coarse_space_ref: "fmnist_uib_coarse"/' -e 's/coarse_steps: 12/coarse_steps: 8 fine_steps: 6/' \
+  "$SPEC" >"$TMP/two_stage.textproto"
+expect_ok "coarse then fine" "$RIDGE" search --spec="$TMP/two_stage.textproto" --out="$TMP/two" --format=json
+json_check "two stages" "d['steps'] == 14 and d['fine_steps'] == 6 and d['space'] == 'fmnist_uib_coarse_fine'"
+grep -q "fine stage: one supernet over the 2 policies' coarse argmaxes" "$TMP/err" || fail "no fine stage on stderr"
+grep -q ",FINE," "$TMP/two/search_log.csv" || fail "search_log.csv has no fine steps"
+expect_ok "two-stage random baseline" "$RIDGE" search --spec="$TMP/two_stage.textproto" --baseline=random --format=json
+json_check "baseline of a two-stage campaign" "d['mode'] == 'random' and d['steps'] == 14 and d['space'] == 'fmnist_uib_coarse_widened'"
+sed -e 's/^space_ref: .*/space_ref: "fmnist_uib"/' -e 's/coarse_steps: 12/fine_steps: 6/' "$SPEC" >"$TMP/fine_one.textproto"
+expect_error "fine steps need a coarse space" "campaign.training.fine_steps: 6: only a coarse_space or coarse_space_ref" \
+  "$RIDGE" search --spec="$TMP/fine_one.textproto"
+
 expect_ok "help" "$RIDGE" search --help
 grep -q "^usage: ridge search" "$TMP/out" || fail "help"
 
@@ -33,7 +46,7 @@ expect_error "bad budget" "campaign.targets[0].budget_ms[0]: -2 must be > 0" "$R
 printf 'name: "x"\nspace_ref: "fmnist_uib"\ntargets { hardware: "tpu_v9" budget_ms: [1] }\n' >"$TMP/hw.textproto"
 expect_error "unknown hardware" "targets[0].hardware: 'tpu_v9' is neither a built-in profile" "$RIDGE" search --spec="$TMP/hw.textproto"
 printf 'name: "x"\ntargets { hardware: "pixel6_cpu" budget_ms: [1] }\n' >"$TMP/nospace.textproto"
-expect_error "no space" "exactly one of space, space_ref and coarse_space must be set" "$RIDGE" search --spec="$TMP/nospace.textproto"
+expect_error "no space" "exactly one of space, space_ref, coarse_space and coarse_space_ref must be set" "$RIDGE" search --spec="$TMP/nospace.textproto"
 expect_error "missing spec" "--spec: must be given" "$RIDGE" search
 
 finish

@@ -70,7 +70,7 @@ absl::Status Search(const std::vector<std::string>&, std::string* out) {
     return absl::InvalidArgumentError(absl::StrCat("--baseline: '", baseline, "' is not one of {random}"));
   }
   ASSIGN_OR_RETURN(search::ResolvedCampaign campaign, LoadCampaign(absl::GetFlag(FLAGS_spec)));
-  campaign.options.random_baseline = baseline == "random";
+  if (baseline == "random") RETURN_IF_ERROR(search::AsRandomBaseline(&campaign));
   const std::string out_dir = absl::GetFlag(FLAGS_out);
   if (!out_dir.empty()) {
     // Like mkdir -p: create each missing parent in turn.
@@ -89,22 +89,26 @@ absl::Status Search(const std::vector<std::string>&, std::string* out) {
                    search::TunasSearch::Create(campaign.space, campaign.targets, data, campaign.options));
 
   Progress progress;
-  std::string log = "step,policy,target,loss,accuracy,latency_ms,reward,arch_id\n";
+  std::string log = "step,stage,policy,target,loss,accuracy,latency_ms,reward,arch_id\n";
   const int64_t every = progress.tty() ? 5 : 100;
   const auto start = std::chrono::steady_clock::now();
-  for (int64_t step = 0; step < campaign.options.steps; ++step) {
+  while (!s->done()) {
     ASSIGN_OR_RETURN(search::StepReport r, s->Step());
+    if (!r.stage_began.empty()) progress.Say(r.stage_began);
     const search::PolicyState& p = s->policies()[r.policy];
-    absl::StrAppend(&log, r.step, ",", r.policy, ",", TargetLabel(p.target), ",", r.loss, ",", r.accuracy, ",",
-                    r.latency_ms, ",", r.reward, ",", ArchitectureId(s->supernet().selected()), "\n");
-    if ((step + 1) % every == 0 || step + 1 == campaign.options.steps) {
-      std::string status = "search";
+    const std::string stage = CampaignState_Name(s->stage());
+    absl::StrAppend(&log, r.step, ",", stage, ",", r.policy, ",", TargetLabel(p.target), ",", r.loss, ",",
+                    r.accuracy, ",", r.latency_ms, ",", r.reward, ",", ArchitectureId(s->supernet().selected()),
+                    "\n");
+    if (s->step() % every == 0 || s->done()) {
+      std::string status = stage;
       for (const search::PolicyState& q : s->policies()) {
-        Architecture argmax = *BuildArchitecture(campaign.space, s->decisions().ToChoice(q.policy->Argmax()));
+        Architecture argmax =
+            *BuildArchitecture(s->decisions().space(), s->decisions().ToChoice(q.policy->Argmax()));
         absl::StrAppend(&status, " | ", TargetLabel(q.target), " argmax ", ArchitectureId(argmax).substr(0, 6), " ",
                         FormatDouble(*s->LatencyMs(argmax, q.target), 3), "ms R=", FormatDouble(q.last_reward, 3));
       }
-      progress.Update(step + 1, campaign.options.steps, status);
+      progress.Update(s->step(), s->total_steps(), status);
     }
   }
   progress.Finish();
@@ -119,8 +123,9 @@ absl::Status Search(const std::vector<std::string>&, std::string* out) {
   JsonWriter json;
   json.BeginObject();
   json.Key("campaign").String(campaign.spec.name());
-  json.Key("space").String(campaign.space.name());
-  json.Key("steps").Int(campaign.options.steps);
+  json.Key("space").String(s->decisions().space().name());
+  json.Key("steps").Int(s->total_steps());
+  json.Key("fine_steps").Int(campaign.options.fine_steps);
   json.Key("mode").String(baseline.empty() ? "tunas" : "random");
   json.Key("search_seconds").Double(search_seconds);
   json.Key("targets").BeginArray();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <random>
+#include <tuple>
 #include <sys/stat.h>
 
 #include "absl/strings/str_cat.h"
@@ -34,12 +35,14 @@ std::string NewCampaignId() {
 // server read files of its choosing. `ridge campaign launch` inlines a space
 // file as `space` before sending.
 absl::Status CheckNamesAreBuiltin(const CampaignSpec& spec) {
-  if (!spec.space_ref().empty()) {
-    const std::vector<std::string> names = ZooSpaceNames();
-    if (std::find(names.begin(), names.end(), spec.space_ref()) == names.end()) {
-      return absl::InvalidArgumentError(absl::StrCat("space_ref: '", spec.space_ref(),
-                                                     "' is not a built-in space (", absl::StrJoin(names, ", "),
-                                                     "); send the space inline as `space`"));
+  const std::vector<std::string> names = ZooSpaceNames();
+  for (const auto& [field, ref, inline_field] :
+       {std::tuple<const char*, std::string, const char*>{"space_ref", spec.space_ref(), "space"},
+        {"coarse_space_ref", spec.coarse_space_ref(), "coarse_space"}}) {
+    if (!ref.empty() && std::find(names.begin(), names.end(), ref) == names.end()) {
+      return absl::InvalidArgumentError(absl::StrCat(field, ": '", ref, "' is not a built-in space (",
+                                                     absl::StrJoin(names, ", "), "); send the space inline as `",
+                                                     inline_field, "`"));
     }
   }
   const std::vector<std::string> hardware = BuiltinHardwareNames();

@@ -160,5 +160,46 @@ TEST(CampaignManager, ResumesFromTheLastCheckpointAfterARestart) {
   EXPECT_EQ(m.Get(id)->state(), DONE);
 }
 
+// A coarse-then-fine campaign goes COARSE -> FINE -> DONE, and a restart in
+// the fine stage resumes there, from the fine supernet's checkpoint.
+TEST(CampaignManager, CoarseThenFineResumesInTheFineStage) {
+  Fixture f("two_stage");
+  CampaignSpec spec = TinySpec(6, 2);
+  spec.clear_space_ref();
+  spec.set_coarse_space_ref("fmnist_uib_coarse");
+  spec.mutable_training()->set_fine_steps(10);
+  std::string id;
+  {
+    CampaignManager m(f.store.get(), f.options);
+    ASSERT_TRUE(m.Start().ok());
+    id = *m.Launch(spec);
+    int64_t after = 0;
+    bool ended = false;
+    while (m.Get(id)->step() < 9) {
+      auto events = m.WaitEvents(id, after, absl::Seconds(60), &ended);
+      ASSERT_TRUE(events.ok());
+      if (!events->empty()) after = events->back().first;
+    }
+  }
+  Campaign stopped = *f.store->GetCampaign(id);
+  EXPECT_EQ(stopped.state(), FINE);
+  EXPECT_EQ(stopped.total_steps(), 16);
+  EXPECT_EQ((*f.store->LatestCheckpoint(id))->stage, "fine");
+
+  CampaignManager m(f.store.get(), f.options);
+  ASSERT_TRUE(m.Start().ok());
+  std::vector<ProgressEvent> events = Follow(m, id);
+  ASSERT_FALSE(events.empty());
+  bool resumed_in_fine = false;
+  for (const ProgressEvent& e : events) {
+    resumed_in_fine |= e.state() == FINE && e.message().find("resumed from the checkpoint") == 0;
+  }
+  EXPECT_TRUE(resumed_in_fine);
+  EXPECT_EQ(events.back().state(), DONE) << events.back().message();
+  int64_t total = 0;
+  ASSERT_TRUE(f.store->QueryFront(id, FrontQuery{}, &total).ok());
+  EXPECT_GT(total, 0);
+}
+
 }  // namespace
 }  // namespace ridge::controller

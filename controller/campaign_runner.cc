@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdio>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "controller/campaign_manager.h"
@@ -67,15 +68,15 @@ absl::Status CampaignManager::RunCampaign(const std::string& campaign_id, Runnin
   ASSIGN_OR_RETURN(nn::Dataset data, nn::LoadFashionMnist(c.data));
   ASSIGN_OR_RETURN(std::unique_ptr<search::TunasSearch> s,
                    search::TunasSearch::Create(c.space, c.targets, data, c.options));
-  const int64_t total = c.options.steps;
+  const int64_t total = s->total_steps();
   ASSIGN_OR_RETURN(std::optional<CheckpointRecord> last, store_->LatestCheckpoint(campaign_id));
   std::string started = "search started";
   if (last.has_value()) {
     RETURN_IF_ERROR(WithContext(s->RestoreCheckpoint(last->path), "resuming"));
     started = absl::StrCat("resumed from the checkpoint at step ", s->step());
   }
-  RETURN_IF_ERROR(Emit(campaign_id, COARSE, s->step(), total, Snapshot(*s), Rewards(*s), started));
-  CampaignState state = COARSE;
+  CampaignState state = s->stage();
+  RETURN_IF_ERROR(Emit(campaign_id, state, s->step(), total, Snapshot(*s), Rewards(*s), started));
   DeviceLoop devices(jobs_, s.get(), campaign_id, options_.device, [&](const std::string& message) {
     const absl::Status said = Emit(campaign_id, state, s->step(), total, Snapshot(*s), Rewards(*s), message);
     if (!said.ok()) std::fprintf(stderr, "campaign %s: %s\n", campaign_id.c_str(), said.ToString().c_str());
@@ -92,22 +93,27 @@ absl::Status CampaignManager::RunCampaign(const std::string& campaign_id, Runnin
     RETURN_IF_ERROR(s->SaveCheckpoint(path));
     // Recorded only after the file is in place: a crash in between leaves
     // the older record, whose step the new file also covers.
-    return store_->RecordCheckpoint(campaign_id, {path, "coarse", s->step(), absl::ToUnixMillis(absl::Now())});
+    return store_->RecordCheckpoint(campaign_id, {path, absl::AsciiStrToLower(CampaignState_Name(s->stage())),
+                                                  s->step(), absl::ToUnixMillis(absl::Now())});
   };
-  while (s->step() < total) {
+  while (!s->done()) {
     if (running->cancel) {
       return Emit(campaign_id, CANCELLED, s->step(), total, Snapshot(*s), Rewards(*s), "cancelled");
     }
     if (running->stop) {
       if (running->checkpoint_on_stop) RETURN_IF_ERROR(checkpoint());
-      return Emit(campaign_id, COARSE, s->step(), total, Snapshot(*s), Rewards(*s),
+      return Emit(campaign_id, state, s->step(), total, Snapshot(*s), Rewards(*s),
                   absl::StrCat("controller stopping; resumes from step ", s->step()));
     }
-    RETURN_IF_ERROR(s->Step().status());
+    ASSIGN_OR_RETURN(search::StepReport report, s->Step());
+    state = s->stage();
+    if (!report.stage_began.empty()) {
+      RETURN_IF_ERROR(Emit(campaign_id, state, s->step(), total, Snapshot(*s), Rewards(*s), report.stage_began));
+    }
     RETURN_IF_ERROR(devices.AfterStep());
-    if (s->step() % every == 0 || s->step() == total) RETURN_IF_ERROR(checkpoint());
-    if (s->step() % options_.event_every_steps == 0 || s->step() == total) {
-      RETURN_IF_ERROR(Emit(campaign_id, COARSE, s->step(), total, Snapshot(*s), Rewards(*s), "searching"));
+    if (s->step() % every == 0 || s->done()) RETURN_IF_ERROR(checkpoint());
+    if (s->step() % options_.event_every_steps == 0 || s->done()) {
+      RETURN_IF_ERROR(Emit(campaign_id, state, s->step(), total, Snapshot(*s), Rewards(*s), "searching"));
     }
   }
 

@@ -243,11 +243,25 @@ absl::Status ValidateSearchSpace(const SearchSpace& space, absl::string_view pat
 
 absl::Status ValidateCampaignSpec(const CampaignSpec& spec, absl::string_view path) {
   Checker c;
-  if (int{spec.has_space()} + int{spec.has_coarse_space()} + int{!spec.space_ref().empty()} != 1) {
-    c.Fail(path, "exactly one of space, space_ref and coarse_space must be set");
+  const bool two_stage = spec.has_coarse_space() || !spec.coarse_space_ref().empty();
+  if (int{spec.has_space()} + int{!spec.space_ref().empty()} + int{spec.has_coarse_space()} +
+          int{!spec.coarse_space_ref().empty()} != 1) {
+    c.Fail(path, "exactly one of space, space_ref, coarse_space and coarse_space_ref must be set");
   }
   if (spec.has_space()) c.Merge(ValidateSearchSpace(spec.space(), At(path, "space")));
   if (spec.has_coarse_space()) c.Merge(ValidateSearchSpace(spec.coarse_space(), At(path, "coarse_space")));
+  if (!two_stage && spec.has_fine()) {
+    c.Fail(At(path, "fine"), "is set, but only a coarse_space or coarse_space_ref has a fine stage");
+  }
+  if (spec.fine().has_from()) {
+    c.Merge(ValidateArchitecture(spec.fine().from(), At(path, "fine.from")));
+    if (spec.training().coarse_steps() != 0 || spec.training().fine_steps() <= 0) {
+      c.Fail(At(path, "fine.from"), absl::StrCat("runs the fine stage alone, so training.coarse_steps (",
+                                                 spec.training().coarse_steps(), ") must be 0 and ",
+                                                 "training.fine_steps (", spec.training().fine_steps(),
+                                                 ") must be > 0"));
+    }
+  }
   auto dw = [&](const std::string& p, int32_t v) { c.OneOf(p, v, kDwKernels); };
   CheckChoices(c, spec.fine().start_dw_kernel(), At(path, "fine.start_dw_kernel"), false, dw);
   CheckChoices(c, spec.fine().mid_dw_kernel(), At(path, "fine.mid_dw_kernel"), false, dw);
@@ -270,6 +284,10 @@ absl::Status ValidateCampaignSpec(const CampaignSpec& spec, absl::string_view pa
   std::string tp = At(path, "training");
   c.InRange(At(tp, "coarse_steps"), t.coarse_steps(), 0, 10000000);
   c.InRange(At(tp, "fine_steps"), t.fine_steps(), 0, 10000000);
+  if (t.fine_steps() > 0 && !two_stage) {
+    c.Fail(At(tp, "fine_steps"), absl::StrCat(t.fine_steps(), ": only a coarse_space or coarse_space_ref has a ",
+                                             "fine stage; space and space_ref are searched in one stage"));
+  }
   c.InRange(At(tp, "batch_size"), t.batch_size(), 0, 4096);
   c.NonNegative(At(tp, "learning_rate"), t.learning_rate());
   c.NonNegative(At(tp, "weight_decay"), t.weight_decay());

@@ -205,12 +205,33 @@ TEST(ValidateCampaignSpec, TargetsAndSpaces) {
   c.mutable_training()->set_label_smoothing(1.0);
   c.mutable_space()->set_num_classes(0);
   absl::Status s = ValidateCampaignSpec(c);
-  EXPECT_THAT(s.message(), HasSubstr("campaign: exactly one of space, space_ref and coarse_space must be set"));
+  EXPECT_THAT(s.message(), HasSubstr("campaign: exactly one of space, space_ref, coarse_space and coarse_space_ref must be set"));
   EXPECT_THAT(s.message(), HasSubstr("campaign.targets[0].budget_ms[0]: -3 must be > 0"));
   EXPECT_THAT(s.message(), HasSubstr("campaign.targets[1]: hardware 'pixel6_cpu' with device_key '' appears twice"));
   EXPECT_THAT(s.message(), HasSubstr("campaign.targets[1].budget_ms: needs at least one budget"));
   EXPECT_THAT(s.message(), HasSubstr("campaign.training.label_smoothing: 1 must be in [0, 1)"));
   EXPECT_THAT(s.message(), HasSubstr("campaign.space.num_classes: 0 must be in [1, 1000000]"));
+}
+
+TEST(ValidateCampaignSpec, FineStageFields) {
+  CampaignSpec one_stage = ValidCampaign();
+  one_stage.mutable_training()->set_fine_steps(100);
+  one_stage.mutable_fine()->add_mid_dw_kernel(3);
+  absl::Status s = ValidateCampaignSpec(one_stage);
+  EXPECT_THAT(s.message(), HasSubstr("campaign.training.fine_steps: 100: only a coarse_space or coarse_space_ref"));
+  EXPECT_THAT(s.message(), HasSubstr("campaign.fine: is set, but only a coarse_space"));
+
+  CampaignSpec fine_alone = ValidCampaign();
+  fine_alone.clear_space();
+  fine_alone.set_coarse_space_ref("fmnist_uib_coarse");
+  fine_alone.mutable_training()->set_coarse_steps(50);
+  fine_alone.mutable_fine()->mutable_from()->set_name("x");
+  s = ValidateCampaignSpec(fine_alone);
+  EXPECT_THAT(s.message(), HasSubstr("campaign.fine.from: runs the fine stage alone, so training.coarse_steps (50) "
+                                     "must be 0 and training.fine_steps (0) must be > 0"));
+  fine_alone.mutable_training()->set_fine_steps(10);
+  fine_alone.mutable_training()->set_coarse_steps(0);
+  EXPECT_THAT(ValidateCampaignSpec(fine_alone).message(), ::testing::Not(HasSubstr("runs the fine stage alone")));
 }
 
 TEST(ValidateCampaignSpec, NoTargets) {

@@ -8,6 +8,7 @@
 #include "latency/hardware_profiles.h"
 #include "proto/architecture.h"
 #include "proto/validate.h"
+#include "search/fine_space.h"
 #include "search/rewards.h"
 #include "supernet/network.h"
 #include "supernet/trainer.h"
@@ -20,13 +21,14 @@ absl::StatusOr<ResolvedCampaign> ResolveCampaign(const CampaignSpec& spec, const
   ResolvedCampaign c;
   c.spec = spec;
   RETURN_IF_ERROR(WithContext(ValidateCampaignSpec(spec), where));
-  if (spec.has_coarse_space()) {
-    return absl::UnimplementedError(absl::StrCat(where, ": coarse_space (coarse-then-fine) is not implemented yet; "
-                                                 "give space or space_ref for a one-stage search"));
-  }
   if (spec.has_space()) {
     c.space = spec.space();
     RETURN_IF_ERROR(WithContext(ValidateSpaceStructure(c.space, "campaign.space"), where));
+  } else if (spec.has_coarse_space()) {
+    c.space = spec.coarse_space();
+    RETURN_IF_ERROR(WithContext(ValidateSpaceStructure(c.space, "campaign.coarse_space"), where));
+  } else if (!spec.coarse_space_ref().empty()) {
+    ASSIGN_OR_RETURN(c.space, ResolveSearchSpace(spec.coarse_space_ref(), absl::StrCat(where, ": coarse_space_ref")));
   } else {
     ASSIGN_OR_RETURN(c.space, ResolveSearchSpace(spec.space_ref(), absl::StrCat(where, ": space_ref")));
   }
@@ -76,6 +78,20 @@ absl::StatusOr<ResolvedCampaign> ResolveCampaign(const CampaignSpec& spec, const
     o.deployment_classes = spec.deployment().num_classes();
   }
   if (spec.top_samples() > 0) o.top_samples = spec.top_samples();
+  o.fine_steps = tr.fine_steps();
+  o.fine_rule = spec.fine();
+  if (spec.fine().has_from()) {
+    // The fine stage alone: its space is derived from the given result, and
+    // it is the search's only stage.
+    const std::string field = absl::StrCat(where, ": fine.from");
+    ASSIGN_OR_RETURN(SpaceChoice from, WithContext(MatchArchitecture(c.space, spec.fine().from()),
+                                                   field + " is not an architecture of the coarse space"));
+    ASSIGN_OR_RETURN(FineSpace fine, WithContext(DeriveFineSpace(c.space, {from}, spec.fine()), field));
+    c.space = std::move(fine.space);
+    o.steps = o.fine_steps;
+    o.fine_steps = 0;
+    o.first_stage = FINE;
+  }
   if (!spec.dataset().dir().empty()) c.data.dir = spec.dataset().dir();
   if (spec.dataset().train_images() > 0) c.data.train_images = spec.dataset().train_images();
   if (spec.dataset().valid_images() > 0) c.data.valid_images = spec.dataset().valid_images();
@@ -85,6 +101,17 @@ absl::StatusOr<ResolvedCampaign> ResolveCampaign(const CampaignSpec& spec, const
                                                    ") or dataset.valid_images (", c.data.valid_images, ")"));
   }
   return c;
+}
+
+absl::Status AsRandomBaseline(ResolvedCampaign* c) {
+  TunasOptions& o = c->options;
+  if (o.fine_steps > 0) {
+    ASSIGN_OR_RETURN(c->space, WidenToFineKernels(c->space, o.fine_rule));
+    o.steps += o.fine_steps;
+    o.fine_steps = 0;
+  }
+  o.random_baseline = true;
+  return absl::OkStatus();
 }
 
 std::string TargetLabel(const SearchTarget& target) {

@@ -37,6 +37,12 @@ using DeviceProfileFn = std::function<absl::StatusOr<HardwareProfile>(const std:
 absl::StatusOr<ResolvedCampaign> ResolveCampaign(const CampaignSpec& spec, const std::string& where = "spec",
                                                  const DeviceProfileFn& devices = nullptr);
 
+// Makes `c` the random-search baseline at the same budget: every step trains
+// a uniformly random architecture and no policy learns. A coarse-then-fine
+// campaign becomes one stage of its coarse plus fine steps over every
+// architecture the two stages could reach (WidenToFineKernels).
+absl::Status AsRandomBaseline(ResolvedCampaign* c);
+
 // What one policy ends with.
 struct PolicyOutcome {
   const SearchTarget* target = nullptr;

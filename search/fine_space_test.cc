@@ -35,8 +35,9 @@ TEST(FineSpace, FreezesTheCoarseResultAndSearchesKernels) {
   SpaceChoice result = LargestChoice(coarse);
   result.stages[0].filters = 24;
   result.stages[0].slots[2].skip = true;
-  absl::StatusOr<SearchSpace> fine = DeriveFineSpace(coarse, result);
-  ASSERT_TRUE(fine.ok()) << fine.status();
+  absl::StatusOr<FineSpace> derived = DeriveFineSpace(coarse, {result});
+  ASSERT_TRUE(derived.ok()) << derived.status();
+  const SearchSpace* fine = &derived->space;
   ASSERT_EQ(fine->stages_size(), 1);
   const StageSpec& stage = fine->stages(0);
   EXPECT_THAT(stage.filters(), ::testing::ElementsAre(24));
@@ -60,7 +61,7 @@ TEST(FineSpace, RuleWidensExpansionAndKernels) {
   rule.add_start_dw_kernel(0), rule.add_start_dw_kernel(7);
   rule.add_mid_dw_kernel(3);
   rule.add_expansion(3), rule.add_expansion(6);
-  SearchSpace fine = *DeriveFineSpace(coarse, SmallestChoice(coarse), rule);
+  SearchSpace fine = DeriveFineSpace(coarse, {SmallestChoice(coarse)}, rule)->space;
   ASSERT_EQ(fine.stages(0).slots_size(), 1);  // Smallest: optional slots skipped.
   EXPECT_THAT(fine.stages(0).slots(0).start_dw_kernel(), ::testing::ElementsAre(0, 7));
   EXPECT_THAT(fine.stages(0).slots(0).expansion(), ::testing::ElementsAre(3, 6));
@@ -71,12 +72,50 @@ TEST(FineSpace, WorksOnTheBuiltInSpaceAndRejectsForeignResults) {
   std::mt19937_64 rng(2);
   for (int i = 0; i < 20; ++i) {
     SpaceChoice c = SampleUniform(space, rng);
-    absl::StatusOr<SearchSpace> fine = DeriveFineSpace(space, c);
+    absl::StatusOr<FineSpace> fine = DeriveFineSpace(space, {c});
     ASSERT_TRUE(fine.ok()) << fine.status();
   }
   SpaceChoice bad = LargestChoice(space);
   bad.stages[0].filters = 7;
-  EXPECT_FALSE(DeriveFineSpace(space, bad).ok());
+  EXPECT_FALSE(DeriveFineSpace(space, {LargestChoice(space), bad}).ok());
+  EXPECT_FALSE(DeriveFineSpace(space, {}).ok());
+}
+
+// Six policies share one fine supernet: it holds every policy's result, and
+// each result maps to a choice of it with the same filters and depth.
+TEST(FineSpace, HoldsEveryPolicysResult) {
+  SearchSpace coarse = Coarse();
+  SpaceChoice deep = LargestChoice(coarse);  // 24 filters, three slots.
+  SpaceChoice shallow = SmallestChoice(coarse);  // 16 filters, one slot.
+  SpaceChoice middle = LargestChoice(coarse);
+  middle.stages[0].filters = 16;
+  middle.stages[0].slots[2].skip = true;
+  absl::StatusOr<FineSpace> fine = DeriveFineSpace(coarse, {deep, shallow, middle});
+  ASSERT_TRUE(fine.ok()) << fine.status();
+  const StageSpec& stage = fine->space.stages(0);
+  EXPECT_THAT(stage.filters(), ::testing::ElementsAre(16, 24));
+  ASSERT_EQ(stage.slots_size(), 3);
+  EXPECT_FALSE(stage.slots(0).optional());
+  EXPECT_TRUE(stage.slots(1).optional());  // The shallow result skips it.
+  EXPECT_TRUE(stage.slots(2).optional());
+  EXPECT_THAT(fine->coarse_slot[0], ::testing::ElementsAre(0, 1, 2));
+  for (const SpaceChoice& r : {deep, shallow, middle}) {
+    SpaceChoice c = ToFineChoice(*fine, r);
+    absl::StatusOr<Architecture> a = BuildArchitecture(fine->space, c);
+    ASSERT_TRUE(a.ok()) << a.status();
+    // Kernels 0/3 and expansion 4 are offered, so it is the coarse result itself.
+    EXPECT_EQ(ArchitectureId(*a), ArchitectureId(*BuildArchitecture(coarse, r)));
+  }
+  // A slot every result skips is dropped, and the mapping says which remain.
+  SpaceChoice no_last = deep;
+  no_last.stages[0].slots[1].skip = true;
+  no_last.stages[0].slots[2].skip = true;
+  SpaceChoice no_middle = deep;
+  no_middle.stages[0].slots[1].skip = true;
+  fine = DeriveFineSpace(coarse, {no_last, no_middle});
+  ASSERT_TRUE(fine.ok()) << fine.status();
+  EXPECT_THAT(fine->coarse_slot[0], ::testing::ElementsAre(0, 2));
+  EXPECT_TRUE(BuildArchitecture(fine->space, ToFineChoice(*fine, no_middle)).ok());
 }
 
 }  // namespace

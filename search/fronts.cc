@@ -41,6 +41,12 @@ absl::StatusOr<std::vector<HardwareFront>> BuildFronts(TunasSearch* search, int6
       }
       choices.emplace_back(search->decisions().ToChoice(p.policy->Argmax()), "argmax");
       for (const TopSample& t : p.top) choices.emplace_back(search->decisions().ToChoice(t.sample), "sample");
+      // After a fine stage, the coarse result it started from, so the front
+      // shows what the fine stage changed.
+      if (p.coarse_result.has_value()) {
+        absl::StatusOr<SpaceChoice> coarse = MatchArchitecture(space, *p.coarse_result);
+        if (coarse.ok()) choices.emplace_back(*coarse, "coarse_argmax");
+      }
     }
     for (const Architecture& ref : space.references()) {
       ASSIGN_OR_RETURN(SpaceChoice c, MatchArchitecture(space, ref));

@@ -16,7 +16,8 @@ namespace ridge::search {
 struct ScoredCandidate {
   Architecture arch;  // At the proxy shape.
   std::string arch_id;
-  std::string origin;  // "argmax", "sample", "reference" or "random".
+  // "argmax", "sample", "coarse_argmax", "reference" or "random".
+  std::string origin;
   double accuracy = 0;
   double latency_ms = 0;
   bool on_front = false;

@@ -23,6 +23,16 @@ Policy::Policy(const DecisionSpace& decisions, AdamOptions adam) : decisions_(de
     m_.emplace_back(d.num_choices, 0.0);
     v_.emplace_back(d.num_choices, 0.0);
   }
+  frozen_.assign(logits_.size(), -1);
+}
+
+void Policy::Freeze(std::vector<int> values) { frozen_ = std::move(values); }
+
+Sample Policy::Pin(Sample sample) const {
+  for (size_t d = 0; d < sample.size(); ++d) {
+    if (frozen_[d] >= 0) sample[d] = frozen_[d];
+  }
+  return sample;
 }
 
 std::vector<double> Policy::Probabilities(int decision) const { return Softmax(logits_[decision]); }
@@ -34,7 +44,7 @@ Sample Policy::Draw(std::mt19937_64& rng) const {
     std::discrete_distribution<int> dist(p.begin(), p.end());
     s[d] = dist(rng);
   }
-  return s;
+  return Pin(std::move(s));
 }
 
 Sample Policy::Argmax() const {
@@ -42,13 +52,13 @@ Sample Policy::Argmax() const {
   for (size_t d = 0; d < logits_.size(); ++d) {
     s[d] = static_cast<int>(std::max_element(logits_[d].begin(), logits_[d].end()) - logits_[d].begin());
   }
-  return s;
+  return Pin(std::move(s));
 }
 
 double Policy::LogProb(const Sample& sample, const std::vector<bool>& active) const {
   double total = 0;
   for (size_t d = 0; d < logits_.size(); ++d) {
-    if (!active[d]) continue;
+    if (!active[d] || frozen_[d] >= 0) continue;
     total += std::log(Softmax(logits_[d])[sample[d]]);
   }
   return total;
@@ -57,7 +67,7 @@ double Policy::LogProb(const Sample& sample, const std::vector<bool>& active) co
 double Policy::Entropy(const std::vector<bool>& active) const {
   double total = 0;
   for (size_t d = 0; d < logits_.size(); ++d) {
-    if (!active[d]) continue;
+    if (!active[d] || frozen_[d] >= 0) continue;
     for (double p : Softmax(logits_[d])) {
       if (p > 0) total -= p * std::log(p);
     }
@@ -73,7 +83,8 @@ void Policy::Update(const Sample& sample, const std::vector<bool>& active, doubl
     const std::vector<double> p = Softmax(logits_[d]);
     for (size_t k = 0; k < p.size(); ++k) {
       // d/dz of -advantage * log softmax(z)[a] = -advantage * (onehot - p).
-      const double g = active[d] ? -advantage * ((static_cast<int>(k) == sample[d] ? 1.0 : 0.0) - p[k]) : 0.0;
+      const bool learns = active[d] && frozen_[d] < 0;
+      const double g = learns ? -advantage * ((static_cast<int>(k) == sample[d] ? 1.0 : 0.0) - p[k]) : 0.0;
       m_[d][k] = adam_.beta1 * m_[d][k] + (1 - adam_.beta1) * g;
       v_[d][k] = adam_.beta2 * v_[d][k] + (1 - adam_.beta2) * g * g;
       if (lr > 0) {

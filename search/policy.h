@@ -26,6 +26,16 @@ class Policy {
   Sample Draw(std::mt19937_64& rng) const;
   // The most likely value of every decision (ties go to the first).
   Sample Argmax() const;
+
+  // Fixes decisions for good: values[d] >= 0 fixes decision d to that index
+  // (the fine stage freezes a policy's coarse result). Draw, Argmax and Pin
+  // give fixed decisions their value; LogProb, Entropy and Update leave them
+  // out. REQUIRES: one value per decision, each -1 or a valid index.
+  void Freeze(std::vector<int> values);
+  // -1 for each free decision, else its fixed index.
+  const std::vector<int>& frozen() const { return frozen_; }
+  // `sample` with the fixed decisions set to their values.
+  Sample Pin(Sample sample) const;
   std::vector<double> Probabilities(int decision) const;
   // log pi(sample), summed over the active decisions only.
   double LogProb(const Sample& sample, const std::vector<bool>& active) const;
@@ -47,6 +57,7 @@ class Policy {
   const DecisionSpace& decisions_;
   AdamOptions adam_;
   std::vector<std::vector<double>> logits_, m_, v_;
+  std::vector<int> frozen_;
   int64_t t_ = 0;
 };
 

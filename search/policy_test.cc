@@ -55,6 +55,37 @@ TEST(Policy, ReinforceConvergesOnAToyProblem) {
   for (size_t d = 0; d < target.size(); ++d) EXPECT_GT(p.Probabilities(d)[target[d]], 0.9) << ds.decisions()[d].name;
 }
 
+// The fine stage freezes a policy's coarse result: frozen decisions always
+// take their value, count in no log-probability and never learn.
+TEST(Policy, FrozenDecisionsKeepTheirValueAndDoNotLearn) {
+  DecisionSpace ds(*LoadZooSpace("fmnist_uib"));
+  Policy p(ds);
+  const size_t n = ds.decisions().size();
+  std::vector<int> frozen(n, -1);
+  frozen[0] = 2, frozen[1] = 0;
+  p.Freeze(frozen);
+  std::mt19937_64 rng(3);
+  const std::vector<bool> all(n, true);
+  for (int i = 0; i < 50; ++i) {
+    Sample s = p.Draw(rng);
+    EXPECT_EQ(s[0], 2);
+    EXPECT_EQ(s[1], 0);
+    s[1] = 1;  // Rewarding another value of a frozen decision changes nothing.
+    p.Update(s, all, 1.0, 0.1);
+  }
+  EXPECT_EQ(p.logits()[0], (std::vector<double>{0, 0, 0}));
+  EXPECT_EQ(p.logits()[1], (std::vector<double>{0, 0, 0}));
+  EXPECT_EQ(p.Argmax()[0], 2);
+  EXPECT_EQ(p.Pin(Sample(n, 1))[1], 0);
+  std::vector<bool> without_frozen = all;
+  without_frozen[0] = without_frozen[1] = false;
+  EXPECT_NEAR(Policy(ds).LogProb(Sample(n, 0), without_frozen), [&] {
+    Policy q(ds);
+    q.Freeze(frozen);
+    return q.LogProb(Sample(n, 0), all);
+  }(), 1e-12);
+}
+
 TEST(Policy, DrawsAreReproducibleFromTheSeed) {
   DecisionSpace ds(*LoadZooSpace("fmnist_uib"));
   Policy p(ds);

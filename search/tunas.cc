@@ -8,11 +8,12 @@
 #include "latency/roofline.h"
 #include "proto/architecture.h"
 #include "search/rewards.h"
+#include "search/tunas_stage.h"
 
 namespace ridge::search {
 
 TunasSearch::TunasSearch(const SearchSpace& space, const nn::Dataset& data, const TunasOptions& options)
-    : data_(data), options_(options), decisions_(space), rng_(options.seed) {}
+    : data_(data), options_(options), first_space_(space), stage_(options.first_stage), rng_(options.seed) {}
 
 absl::StatusOr<std::unique_ptr<TunasSearch>> TunasSearch::Create(const SearchSpace& space,
                                                                   std::vector<SearchTarget> targets,
@@ -20,29 +21,24 @@ absl::StatusOr<std::unique_ptr<TunasSearch>> TunasSearch::Create(const SearchSpa
                                                                   const TunasOptions& options) {
   if (targets.empty()) return absl::InvalidArgumentError("search: needs at least one target");
   if (options.steps < 1) return absl::InvalidArgumentError(absl::StrCat("steps: ", options.steps, " must be >= 1"));
+  if (options.fine_steps < 0 || (options.fine_steps > 0 && options.first_stage != COARSE)) {
+    return absl::InvalidArgumentError(absl::StrCat("fine_steps: ", options.fine_steps,
+                                                   " must be >= 0, and 0 when the fine stage runs alone"));
+  }
+  if (options.random_baseline && options.fine_steps > 0) {
+    return absl::InvalidArgumentError("search: the random baseline has one stage (see AsRandomBaseline)");
+  }
   if (options.batch_size > data.train.count || options.batch_size > data.valid.count) {
     return absl::InvalidArgumentError(absl::StrCat("batch_size: ", options.batch_size,
                                                    " exceeds the train or valid images"));
   }
   std::unique_ptr<TunasSearch> s(new TunasSearch(space, data, options));
-  ASSIGN_OR_RETURN(s->supernet_, nn::Supernet::Create(space, static_cast<uint32_t>(options.seed)));
-  s->optimizer_ = std::make_unique<nn::Optimizer>(&s->supernet_->params(), options.optimizer);
-  s->StartBatches(options.seed);
-  for (SearchTarget& t : targets) {
-    PolicyState p;
-    p.target = std::move(t);
-    p.policy = std::make_unique<Policy>(s->decisions_);
-    s->policies_.push_back(std::move(p));
-  }
+  s->policies_.resize(targets.size());
+  for (size_t i = 0; i < targets.size(); ++i) s->policies_[i].target = std::move(targets[i]);
+  ASSIGN_OR_RETURN(Stage first, s->BuildStage(options.first_stage, space, {}));
+  s->Enter(std::move(first));
+  s->StartBatches();
   return s;
-}
-
-void TunasSearch::StartBatches(uint64_t seed) {
-  train_batches_.reset();  // Join the old producers before starting new ones.
-  valid_batches_.reset();
-  train_batches_ = std::make_unique<nn::Batcher>(data_.train,
-                                                 nn::BatcherOptions{options_.batch_size, options_.augment, seed});
-  valid_batches_ = std::make_unique<nn::Batcher>(data_.valid, nn::BatcherOptions{options_.batch_size, false, seed + 1});
 }
 
 Architecture TunasSearch::AtDeployment(const Architecture& arch) const {
@@ -81,9 +77,14 @@ absl::StatusOr<double> TunasSearch::LatencyMs(const Architecture& arch, const Se
 
 absl::StatusOr<StepReport> TunasSearch::Step() {
   StepReport report;
-  report.step = step_;
-  report.policy = static_cast<int>(step_ % policies_.size());
+  if (stage_ == COARSE && stage_step_ == options_.steps && options_.fine_steps > 0) {
+    RETURN_IF_ERROR(BeginFineStage(&report.stage_began));
+  }
+  if (done()) return absl::FailedPreconditionError(absl::StrCat("search: all ", total_steps(), " steps are done"));
+  report.step = step();
+  report.policy = static_cast<int>(stage_step_ % policies_.size());
   PolicyState& p = policies_[report.policy];
+  const int64_t steps = StageSteps();
 
   // 1. Sample, with op and filter warmup: early on, with a linearly decaying
   //    probability, the sample is replaced by a uniform one (so every op is
@@ -91,17 +92,18 @@ absl::StatusOr<StepReport> TunasSearch::Step() {
   Sample sample = p.policy->Draw(rng_);
   std::uniform_real_distribution<double> coin(0, 1);
   const bool uniform = options_.random_baseline ||
-                       coin(rng_) < WarmupProbability(step_, options_.steps, options_.op_warmup_fraction);
+                       coin(rng_) < WarmupProbability(stage_step_, steps, options_.op_warmup_fraction);
   if (uniform) {
     for (size_t d = 0; d < sample.size(); ++d) {
-      sample[d] = std::uniform_int_distribution<int>(0, decisions_.decisions()[d].num_choices - 1)(rng_);
+      sample[d] = std::uniform_int_distribution<int>(0, decisions_->decisions()[d].num_choices - 1)(rng_);
     }
   }
   if (!options_.random_baseline &&
-      coin(rng_) < WarmupProbability(step_, options_.steps, options_.filter_warmup_fraction)) {
-    sample = decisions_.WithLargestFilters(sample);
+      coin(rng_) < WarmupProbability(stage_step_, steps, options_.filter_warmup_fraction)) {
+    sample = decisions_->WithLargestFilters(sample);
   }
-  RETURN_IF_ERROR(supernet_->Select(decisions_.ToChoice(sample)));
+  sample = p.policy->Pin(std::move(sample));  // Warmups leave frozen decisions alone.
+  RETURN_IF_ERROR(supernet_->Select(decisions_->ToChoice(sample)));
 
   // 2. Train the shared weights on a train batch.
   const nn::Batch& train = train_batches_->Next();
@@ -109,8 +111,8 @@ absl::StatusOr<StepReport> TunasSearch::Step() {
   report.loss = nn::SoftmaxCrossEntropy(*logits, train.labels.data(), options_.label_smoothing, &dlogits_);
   supernet_->params().ZeroGrad();
   RETURN_IF_ERROR(supernet_->Backward(dlogits_));
-  const int64_t warmup = static_cast<int64_t>(options_.warmup_fraction * options_.steps);
-  optimizer_->Step(static_cast<float>(nn::CosineWithWarmup(step_, options_.steps, warmup, options_.learning_rate)));
+  const int64_t warmup = static_cast<int64_t>(options_.warmup_fraction * steps);
+  optimizer_->Step(static_cast<float>(nn::CosineWithWarmup(stage_step_, steps, warmup, options_.learning_rate)));
 
   // 3. Score the same architecture on a valid batch, in inference mode.
   const nn::Batch& valid = valid_batches_->Next();
@@ -128,13 +130,13 @@ absl::StatusOr<StepReport> TunasSearch::Step() {
   report.reward = Reward(p.target.reward, report.accuracy, report.latency_ms, p.target.budget_ms, p.target.beta);
   p.last_reward = report.reward, p.last_accuracy = report.accuracy, p.last_latency_ms = report.latency_ms;
   if (options_.random_baseline) {
-    ++step_;
+    ++stage_step_;
     return report;
   }
   const double advantage = p.baseline.Advantage(report.reward);
-  const double lr = PolicyLearningRate(step_, options_.steps, options_.policy_learning_rate,
+  const double lr = PolicyLearningRate(stage_step_, steps, options_.policy_learning_rate,
                                        options_.policy_delay_fraction);
-  p.policy->Update(sample, decisions_.ActiveMask(sample), advantage, lr);
+  p.policy->Update(sample, decisions_->ActiveMask(sample), advantage, lr);
 
   // Keep the best-rewarded distinct samples as front candidates.
   const std::string id = ArchitectureId(supernet_->selected());
@@ -146,7 +148,7 @@ absl::StatusOr<StepReport> TunasSearch::Step() {
   }
   std::sort(p.top.begin(), p.top.end(), [](const TopSample& a, const TopSample& b) { return a.reward > b.reward; });
   if (static_cast<int>(p.top.size()) > options_.top_samples) p.top.resize(options_.top_samples);
-  ++step_;
+  ++stage_step_;
   return report;
 }
 

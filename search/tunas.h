@@ -4,12 +4,19 @@
 // on a train batch, score the same architecture on a valid batch, price it
 // with the target's latency model at the deployment shape, and update that
 // policy by REINFORCE.
+//
+// Coarse then fine: with fine steps, once the coarse stage's steps are done
+// the search derives one fine space from every policy's coarse argmax
+// (search/fine_space.h), builds its supernet from the coarse weights where
+// shapes allow, and goes on with fresh policies that each freeze their own
+// coarse result and search the DW kernels.
 #ifndef RIDGE_SEARCH_TUNAS_H_
 #define RIDGE_SEARCH_TUNAS_H_
 
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -39,7 +46,13 @@ struct SearchTarget {
 };
 
 struct TunasOptions {
-  int64_t steps = 1000;
+  int64_t steps = 1000;  // Of the first stage: the coarse one, or the only one.
+  // Steps of the fine stage; 0: the search has one stage.
+  int64_t fine_steps = 0;
+  FineRule fine_rule;  // How the fine space is derived.
+  // What the first stage is called: COARSE, or FINE when the spec runs the
+  // fine stage alone (its space is then already a fine space).
+  CampaignState first_stage = COARSE;
   int64_t batch_size = 128;
   nn::OptimizerOptions optimizer;
   double learning_rate = 0.1;          // Shared weights, cosine with warmup.
@@ -74,14 +87,17 @@ struct PolicyState {
   std::unique_ptr<Policy> policy;
   RewardBaseline baseline;
   double last_reward = 0, last_accuracy = 0, last_latency_ms = 0;
-  // The best-rewarded distinct samples so far, by reward.
+  // The best-rewarded distinct samples so far, by reward (this stage's).
   std::vector<TopSample> top;
+  // In the fine stage: the policy's coarse argmax (at the proxy shape).
+  std::optional<Architecture> coarse_result;
 };
 
 struct StepReport {
-  int64_t step = 0;
+  int64_t step = 0;  // Over all stages.
   int policy = 0;
   double loss = 0, accuracy = 0, latency_ms = 0, reward = 0;
+  std::string stage_began;  // Set on the first step of the fine stage: what it began with.
 };
 
 class TunasSearch {
@@ -91,9 +107,15 @@ class TunasSearch {
                                                              std::vector<SearchTarget> targets,
                                                              const nn::Dataset& data, const TunasOptions& options);
 
-  // Runs one step; returns what happened.
+  // Runs one step, first entering the fine stage if the coarse one is done;
+  // returns what happened. FAILED_PRECONDITION once done().
   absl::StatusOr<StepReport> Step();
-  int64_t step() const { return step_; }
+  // Steps done over all stages, and the steps of all stages.
+  int64_t step() const { return steps_before_stage_ + stage_step_; }
+  int64_t total_steps() const { return options_.steps + options_.fine_steps; }
+  bool done() const { return step() >= total_steps(); }
+  // COARSE (also for a one-stage search) or FINE.
+  CampaignState stage() const { return stage_; }
 
   // Latency of `arch` (at the proxy shape) on `target`, priced at the
   // deployment shape with the target's model (its roofline unless a
@@ -103,7 +125,7 @@ class TunasSearch {
   Architecture AtDeployment(const Architecture& arch) const;
 
   const std::vector<PolicyState>& policies() const { return policies_; }
-  const DecisionSpace& decisions() const { return decisions_; }
+  const DecisionSpace& decisions() const { return *decisions_; }
   nn::Supernet& supernet() { return *supernet_; }
   const nn::Dataset& supernet_data() const { return data_; }
   const TunasOptions& options() const { return options_; }
@@ -115,26 +137,43 @@ class TunasSearch {
   // (policies, baselines, top samples, RNG, step) to `path`, atomically
   // (tunas_checkpoint.cc).
   absl::Status SaveCheckpoint(const std::string& path);
-  // Restores what SaveCheckpoint wrote for the same space and targets. A
-  // checkpoint of another campaign, or a corrupt one, is refused and nothing
-  // changes. Batches continue from a stream seeded by the restored step.
+  // Restores what SaveCheckpoint wrote for the same space and targets, in
+  // either stage. A checkpoint of another campaign, or a corrupt one, is
+  // refused and nothing changes. Batches continue from a stream seeded by
+  // the restored step.
   absl::Status RestoreCheckpoint(const std::string& path);
 
  private:
+  // What one stage searches and trains: its decisions, supernet, optimizer
+  // and one policy per target (tunas_stage.cc).
+  struct Stage;
   TunasSearch(const SearchSpace& space, const nn::Dataset& data, const TunasOptions& options);
-  // (Re)creates the train and valid batch streams, seeded by `seed`.
-  void StartBatches(uint64_t seed);
+  // Builds a stage over `space`; `frozen` gives each policy's fixed
+  // decisions (Policy::Freeze), or is empty.
+  absl::StatusOr<Stage> BuildStage(CampaignState which, const SearchSpace& space,
+                                   const std::vector<std::vector<int>>& frozen) const;
+  // Makes `stage` the current one at its first step: fresh baselines, no top samples.
+  void Enter(Stage stage);
+  // Derives the fine stage from the policies' argmaxes and enters it;
+  // `began` says what it began with.
+  absl::Status BeginFineStage(std::string* began);
+  int64_t StageSteps() const { return stage_ == options_.first_stage ? options_.steps : options_.fine_steps; }
+  // (Re)creates the train and valid batch streams for the current step: a
+  // resumed or later stage does not replay the first batches.
+  void StartBatches();
 
   const nn::Dataset& data_;
   TunasOptions options_;
-  DecisionSpace decisions_;
+  const SearchSpace first_space_;
+  CampaignState stage_;
+  std::unique_ptr<DecisionSpace> decisions_;
   std::unique_ptr<nn::Supernet> supernet_;
   std::unique_ptr<nn::Optimizer> optimizer_;
   std::unique_ptr<nn::Batcher> train_batches_, valid_batches_;
   std::vector<PolicyState> policies_;
   std::map<std::string, double> latency_cache_;
   std::mt19937_64 rng_;
-  int64_t step_ = 0;
+  int64_t steps_before_stage_ = 0, stage_step_ = 0;
   nn::Tensor dlogits_;
 };
 

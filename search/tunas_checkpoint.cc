@@ -7,7 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "proto/search_state.pb.h"
-#include "search/tunas.h"
+#include "proto/space.h"
+#include "search/tunas_stage.h"
 #include "supernet/checkpoint.h"
 
 namespace ridge::search {
@@ -35,7 +36,8 @@ bool FromProto(const google::protobuf::RepeatedPtrField<DoubleVector>& in, std::
 
 absl::Status TunasSearch::SaveCheckpoint(const std::string& path) {
   SearchState state;
-  state.set_step(step_);
+  state.set_step(step());
+  state.set_stage(stage_);
   std::ostringstream rng;
   rng << rng_;
   state.set_rng(rng.str());
@@ -57,45 +59,66 @@ absl::Status TunasSearch::SaveCheckpoint(const std::string& path) {
       ts->mutable_sample()->Add(t.sample.begin(), t.sample.end());
       ts->set_arch_id(t.arch_id);
     }
+    if (stage_ != options_.first_stage) {
+      s->mutable_frozen()->Add(p.policy->frozen().begin(), p.policy->frozen().end());
+      if (p.coarse_result.has_value()) *s->mutable_coarse_result() = *p.coarse_result;
+    }
   }
   nn::CheckpointHeader header;
   header.kind = kKind;
-  header.spec = decisions_.space().SerializeAsString();
+  header.spec = decisions_->space().SerializeAsString();
   header.options = state.SerializeAsString();
-  header.step = step_;
+  header.step = step();
   return nn::WriteCheckpoint(path, header, supernet_->params(), optimizer_.get());
 }
 
 absl::Status TunasSearch::RestoreCheckpoint(const std::string& path) {
-  // Check everything that can be checked before changing anything.
+  // Check everything that can be checked, and build the checkpoint's stage
+  // aside, before changing anything.
   ASSIGN_OR_RETURN(nn::CheckpointHeader header, nn::ReadCheckpointHeader(path));
   if (header.kind != kKind) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": kind '", header.kind, "' is not a search checkpoint"));
-  }
-  if (header.spec != decisions_.space().SerializeAsString()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": was written for another search space"));
   }
   SearchState state;
   if (!state.ParseFromString(header.options)) {
     return absl::DataLossError(absl::StrCat(path, ": search state does not parse"));
   }
+  // Checkpoints from before stages were kept say nothing: the first stage.
+  const CampaignState which = state.stage() == CAMPAIGN_STATE_UNSPECIFIED ? options_.first_stage : state.stage();
+  SearchSpace space = first_space_;
+  if (which != options_.first_stage) {
+    // The fine space was derived from the coarse results; the header keeps it.
+    if (which != FINE || options_.fine_steps == 0 || !space.ParseFromString(header.spec)) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": is of stage ", CampaignState_Name(which),
+                                                     ", which this search does not have"));
+    }
+    RETURN_IF_ERROR(WithContext(ValidateSpaceStructure(space, "fine_space"), path));
+  } else if (header.spec != first_space_.SerializeAsString()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": was written for another search space"));
+  }
   if (state.policies_size() != static_cast<int>(policies_.size())) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": has ", state.policies_size(), " policies, the search has ",
                                                    policies_.size()));
   }
-  if (state.step() < 0 || state.step() > options_.steps) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": step ", state.step(), " is outside [0, ",
-                                                   options_.steps, "]"));
+  const int64_t first = which == options_.first_stage ? 0 : options_.steps;
+  const int64_t last = which == options_.first_stage ? options_.steps : total_steps();
+  if (state.step() < first || state.step() > last) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": step ", state.step(), " is outside [", first, ", ", last,
+                                                   "], the steps of stage ", CampaignState_Name(which)));
   }
-  const int num_decisions = static_cast<int>(decisions_.decisions().size());
-  std::vector<Policy> policies;
+  std::vector<std::vector<int>> frozen;
+  if (which != options_.first_stage) {
+    for (const PolicySnapshot& s : state.policies()) frozen.emplace_back(s.frozen().begin(), s.frozen().end());
+  }
+  ASSIGN_OR_RETURN(Stage stage, WithContext(BuildStage(which, space, frozen), path));
+  const int num_decisions = static_cast<int>(stage.decisions->decisions().size());
   for (size_t i = 0; i < policies_.size(); ++i) {
     const PolicySnapshot& s = state.policies(static_cast<int>(i));
     if (s.target() != TargetKey(policies_[i].target)) {
       return absl::InvalidArgumentError(absl::StrCat(path, ": policy ", i, " is for ", s.target(), ", the search's is ",
                                                      TargetKey(policies_[i].target)));
     }
-    Policy p(decisions_);
+    Policy& p = *stage.policies[i];
     if (!FromProto(s.logits(), &p.logits()) || !FromProto(s.adam_m(), &p.adam_m()) ||
         !FromProto(s.adam_v(), &p.adam_v())) {
       return absl::InvalidArgumentError(absl::StrCat(path, ": policy ", i, " does not fit the decisions"));
@@ -107,25 +130,20 @@ absl::Status TunasSearch::RestoreCheckpoint(const std::string& path) {
                                                        t.sample_size(), " decisions, not ", num_decisions));
       }
     }
-    policies.push_back(std::move(p));
   }
   std::mt19937_64 rng;
   std::istringstream rng_text(state.rng());
   rng_text >> rng;
   if (rng_text.fail()) return absl::DataLossError(absl::StrCat(path, ": RNG state does not parse"));
-
   // Weights and optimizer state are checked whole before any is applied.
-  RETURN_IF_ERROR(nn::ReadCheckpoint(path, &supernet_->params(), optimizer_.get()).status());
+  RETURN_IF_ERROR(nn::ReadCheckpoint(path, &stage.supernet->params(), stage.optimizer.get()).status());
+
+  Enter(std::move(stage));
   for (size_t i = 0; i < policies_.size(); ++i) {
     const PolicySnapshot& s = state.policies(static_cast<int>(i));
     PolicyState& p = policies_[i];
-    p.policy->logits() = policies[i].logits();
-    p.policy->adam_m() = policies[i].adam_m();
-    p.policy->adam_v() = policies[i].adam_v();
-    p.policy->adam_steps() = policies[i].adam_steps();
     p.baseline.Restore(s.baseline(), s.baseline_initialized());
     p.last_reward = s.last_reward(), p.last_accuracy = s.last_accuracy(), p.last_latency_ms = s.last_latency_ms();
-    p.top.clear();
     for (const TopSampleState& t : s.top()) {
       TopSample top;
       top.reward = t.reward();
@@ -133,12 +151,14 @@ absl::Status TunasSearch::RestoreCheckpoint(const std::string& path) {
       top.arch_id = t.arch_id();
       p.top.push_back(std::move(top));
     }
+    p.coarse_result.reset();
+    if (s.has_coarse_result()) p.coarse_result = s.coarse_result();
   }
   rng_ = rng;
-  step_ = state.step();
+  stage_step_ = state.step() - steps_before_stage_;
   // A fresh batch stream per resumed step, so a resumed run does not replay
   // the first batches of the run it continues.
-  StartBatches(options_.seed + 0x9E3779B97F4A7C15ull * static_cast<uint64_t>(step_ + 1));
+  StartBatches();
   return absl::OkStatus();
 }
 

@@ -2,9 +2,11 @@
 
 #include <cstdlib>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "latency/hardware_profiles.h"
 #include "proto/architecture.h"
+#include "search/fine_space.h"
 #include "search/fronts.h"
 #include "zoo/zoo.h"
 
@@ -123,6 +125,118 @@ TEST(Tunas, ReproducibleFromTheSeed) {
   auto a = run(), b = run();
   EXPECT_EQ(a.first, b.first);
   EXPECT_EQ(a.second, b.second);
+}
+
+// "filters/stride" of every block: what the fine stage must keep.
+std::vector<std::string> FiltersAndStrides(const Architecture& a) {
+  std::vector<std::string> out;
+  for (const Block& b : a.blocks()) {
+    if (b.has_uib()) out.push_back(absl::StrCat(b.uib().filters(), "/", b.uib().stride()));
+    if (b.has_conv()) out.push_back(absl::StrCat(b.conv().filters(), "/", b.conv().stride()));
+  }
+  return out;
+}
+
+TunasOptions TwoStageOptions() {
+  TunasOptions o = SmallOptions();
+  o.fine_steps = 6;
+  return o;
+}
+
+TEST(Tunas, CoarseThenFineFreezesEachPolicysCoarseResult) {
+  nn::Dataset data = SmallData();
+  auto s = *TunasSearch::Create(*LoadZooSpace("fmnist_uib_coarse"), Targets(), data, TwoStageOptions());
+  EXPECT_EQ(s->total_steps(), 14);
+  std::vector<Architecture> coarse;
+  std::string began;
+  while (!s->done()) {
+    if (s->step() == 8) {
+      for (const PolicyState& p : s->policies()) {
+        coarse.push_back(*BuildArchitecture(s->decisions().space(), s->decisions().ToChoice(p.policy->Argmax())));
+      }
+    }
+    absl::StatusOr<StepReport> r = s->Step();
+    ASSERT_TRUE(r.ok()) << r.status();
+    if (!r->stage_began.empty()) {
+      began = r->stage_began;
+      EXPECT_EQ(r->step, 8);
+    }
+    EXPECT_EQ(s->stage(), s->step() <= 8 ? COARSE : FINE) << s->step();
+  }
+  EXPECT_NE(began.find("weight tensors start from the coarse supernet"), std::string::npos) << began;
+  EXPECT_EQ(s->decisions().space().name(), "fmnist_uib_coarse_fine");
+  ASSERT_EQ(coarse.size(), 2u);
+  bool kernels_learned = false;
+  for (size_t i = 0; i < coarse.size(); ++i) {
+    const PolicyState& p = s->policies()[i];
+    ASSERT_TRUE(p.coarse_result.has_value());
+    EXPECT_EQ(ArchitectureId(*p.coarse_result), ArchitectureId(coarse[i]));
+    const Architecture fine = *BuildArchitecture(s->decisions().space(), s->decisions().ToChoice(p.policy->Argmax()));
+    EXPECT_EQ(FiltersAndStrides(fine), FiltersAndStrides(coarse[i]));  // Filters and depth as the coarse stage chose.
+    for (size_t d = 0; d < p.policy->frozen().size(); ++d) {
+      const Field f = s->decisions().decisions()[d].field;
+      const bool kernel = f == Field::kStartDw || f == Field::kMidDw;
+      if (!kernel) EXPECT_GE(p.policy->frozen()[d], 0) << s->decisions().decisions()[d].name;
+      for (double v : p.policy->logits()[d]) kernels_learned |= kernel && v != 0;
+    }
+  }
+  EXPECT_TRUE(kernels_learned);
+  EXPECT_EQ(s->Step().status().code(), absl::StatusCode::kFailedPrecondition);
+  // The fronts show each policy's coarse result next to its fine argmax.
+  absl::StatusOr<std::vector<HardwareFront>> fronts = BuildFronts(s.get(), 128);
+  ASSERT_TRUE(fronts.ok()) << fronts.status();
+  bool coarse_candidate = false;
+  for (const HardwareFront& f : *fronts) {
+    for (const ScoredCandidate& c : f.candidates) coarse_candidate |= c.origin == "coarse_argmax";
+  }
+  EXPECT_TRUE(coarse_candidate);
+}
+
+TEST(Tunas, FineStageCheckpointResumesInTheFineStage) {
+  nn::Dataset data = SmallData();
+  const SearchSpace coarse = *LoadZooSpace("fmnist_uib_coarse");
+  auto a = *TunasSearch::Create(coarse, Targets(), data, TwoStageOptions());
+  for (int i = 0; i < 11; ++i) ASSERT_TRUE(a->Step().ok());
+  const std::string path = TempPath("fine.ckpt");
+  ASSERT_TRUE(a->SaveCheckpoint(path).ok());
+
+  auto b = *TunasSearch::Create(coarse, Targets(), data, TwoStageOptions());
+  absl::Status restored = b->RestoreCheckpoint(path);
+  ASSERT_TRUE(restored.ok()) << restored;
+  EXPECT_EQ(b->stage(), FINE);
+  EXPECT_EQ(b->step(), 11);
+  EXPECT_EQ(b->decisions().space().SerializeAsString(), a->decisions().space().SerializeAsString());
+  for (size_t p = 0; p < a->policies().size(); ++p) {
+    EXPECT_EQ(b->policies()[p].policy->frozen(), a->policies()[p].policy->frozen());
+    EXPECT_EQ(b->policies()[p].policy->logits(), a->policies()[p].policy->logits());
+    EXPECT_EQ(ArchitectureId(*b->policies()[p].coarse_result), ArchitectureId(*a->policies()[p].coarse_result));
+  }
+  EXPECT_EQ(b->supernet().params().params().back()->value, a->supernet().params().params().back()->value);
+  while (!b->done()) ASSERT_TRUE(b->Step().ok());
+
+  // A one-stage search has no fine stage to resume into.
+  auto one = *TunasSearch::Create(coarse, Targets(), data, SmallOptions());
+  absl::Status refused = one->RestoreCheckpoint(path);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.message().find("is of stage FINE"), std::string::npos) << refused;
+  EXPECT_EQ(one->step(), 0);
+}
+
+TEST(Tunas, TheFineStageAlone) {
+  nn::Dataset data = SmallData();
+  const SearchSpace coarse = *LoadZooSpace("fmnist_uib_coarse");
+  const SpaceChoice from = *MatchArchitecture(coarse, *ResolveArchitecture("fmnist_ib_reference"));
+  TunasOptions o = SmallOptions();
+  o.first_stage = FINE;
+  auto s = TunasSearch::Create(DeriveFineSpace(coarse, {from})->space, Targets(), data, o);
+  ASSERT_TRUE(s.ok()) << s.status();
+  while (!(*s)->done()) {
+    ASSERT_TRUE((*s)->Step().ok());
+    EXPECT_EQ((*s)->stage(), FINE);
+  }
+  EXPECT_EQ((*s)->step(), 8);
+  o.fine_steps = 4;  // A fine stage after a fine stage is refused.
+  EXPECT_EQ(TunasSearch::Create(coarse, Targets(), data, o).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(Fronts, OnePerHardwareWithNonDominatedPoints) {

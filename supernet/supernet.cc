@@ -182,4 +182,27 @@ absl::StatusOr<std::unique_ptr<Network>> Supernet::Extract() const {
   return net;
 }
 
+int Supernet::CopyWeightsFrom(const Supernet& from,
+                              const std::function<std::string(const std::string&)>& source_name) {
+  int copied = 0;
+  for (const auto& p : store_.params()) {
+    const Param* source = from.store_.Find(source_name(p->name));
+    if (source == nullptr || source->shape.size() != p->shape.size()) continue;
+    bool fits = true;
+    for (size_t d = 0; d < p->shape.size(); ++d) {
+      fits = fits && (d < 2 ? p->shape[d] <= source->shape[d] : p->shape[d] == source->shape[d]);
+    }
+    if (!fits) continue;
+    if (p->shape.size() == 1) {
+      std::copy(source->value.begin(), source->value.begin() + p->value.size(), p->value.begin());
+    } else {
+      int64_t inner = 1;
+      for (size_t d = 2; d < p->shape.size(); ++d) inner *= p->shape[d];
+      GatherPrefix(source->value.data(), source->shape[1], p->shape[0], p->shape[1], inner, p->value.data());
+    }
+    ++copied;
+  }
+  return copied;
+}
+
 }  // namespace ridge::nn

@@ -46,6 +46,14 @@ class Supernet : public Trainable {
   // (BN statistics included), for retraining, export or inference.
   absl::StatusOr<std::unique_ptr<Network>> Extract() const;
 
+  // Starts this supernet from another's weights where shapes allow (the fine
+  // stage starts from the coarse supernet, DESIGN.md Sec. 5): each parameter
+  // whose `source_name` exists in `from` with the same rank, the same kernel
+  // dimensions and at least as many rows and columns takes their prefix, as
+  // a narrower choice would; the rest keep their initial values. Returns how
+  // many parameters were copied.
+  int CopyWeightsFrom(const Supernet& from, const std::function<std::string(const std::string&)>& source_name);
+
   ParamStore& params() override { return store_; }
   const SearchSpace& space() const { return space_; }
 

@@ -111,5 +111,36 @@ TEST(Supernet, ChoicesOutsideTheSpaceAreRefused) {
   EXPECT_FALSE(net->Select(c).ok());
 }
 
+// The fine stage starts from the coarse weights: a narrower supernet that
+// copies a wider one's prefixes computes what the wider one computes for the
+// same subnet.
+TEST(Supernet, CopiedWeightsComputeTheSameSubnet) {
+  auto wide = Make();
+  SearchSpace narrow_space = wide->space();
+  narrow_space.clear_references();  // Its filters are no longer offered.
+  for (StageSpec& stage : *narrow_space.mutable_stages()) {
+    const int first = stage.filters(0);
+    stage.clear_filters();
+    stage.add_filters(first);
+  }
+  auto narrow = Supernet::Create(narrow_space, 2);
+  ASSERT_TRUE(narrow.ok()) << narrow.status();
+  const int copied = (*narrow)->CopyWeightsFrom(*wide, [](const std::string& name) { return name; });
+  EXPECT_EQ(copied, static_cast<int>((*narrow)->params().params().size()));
+  Tensor x = testing::RandomTensor({2, 1, 28, 28}, 5);
+  const SpaceChoice c = SmallestChoice(narrow_space);
+  ASSERT_TRUE(wide->Select(c).ok());
+  ASSERT_TRUE((*narrow)->Select(c).ok());
+  auto a = wide->Forward(x, {false, 0.0f});
+  ASSERT_TRUE(a.ok()) << a.status();
+  const std::vector<float> want((*a)->data(), (*a)->data() + (*a)->size());
+  auto b = (*narrow)->Forward(x, {false, 0.0f});
+  ASSERT_TRUE(b.ok()) << b.status();
+  ASSERT_EQ((*b)->size(), static_cast<int64_t>(want.size()));
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_FLOAT_EQ((*b)->data()[i], want[i]);
+  // A name with no source, or a source of another shape, is left alone.
+  EXPECT_EQ((*narrow)->CopyWeightsFrom(*wide, [](const std::string&) { return std::string("nothing"); }), 0);
+}
+
 }  // namespace
 }  // namespace ridge::nn

@@ -77,7 +77,7 @@ TEST(Space, StructureErrors) {
 TEST(ResolveSearchSpace, NameFileAndErrors) {
   EXPECT_EQ(ResolveSearchSpace("fmnist_uib")->name(), "fmnist_uib");
   EXPECT_THAT(ResolveSearchSpace("imagenet_uib").status().message(),
-              HasSubstr("--space: 'imagenet_uib' is neither a built-in space (fmnist_uib)"));
+              HasSubstr("--space: 'imagenet_uib' is neither a built-in space (fmnist_uib, fmnist_uib_coarse)"));
 }
 
 }  // namespace
