@@ -114,9 +114,12 @@ absl::StatusOr<StepReport> TunasSearch::Step() {
   const int64_t warmup = static_cast<int64_t>(options_.warmup_fraction * steps);
   optimizer_->Step(static_cast<float>(nn::CosineWithWarmup(stage_step_, steps, warmup, options_.learning_rate)));
 
-  // 3. Score the same architecture on a valid batch, in inference mode.
+  // 3. Score the same architecture on a valid batch, without dropout or
+  //    updates, but with BN normalizing by the batch's own statistics: the
+  //    shared running statistics belong to no single subnet, and scoring with
+  //    them favours whatever the policies sampled most (docs/decisions.md).
   const nn::Batch& valid = valid_batches_->Next();
-  ASSIGN_OR_RETURN(const nn::Tensor* vlogits, supernet_->Forward(valid.images, {false, 0.0f}));
+  ASSIGN_OR_RETURN(const nn::Tensor* vlogits, supernet_->Forward(valid.images, {true, 0.0f}));
   int64_t correct = 0;
   const int64_t k = vlogits->dims().c;
   for (size_t i = 0; i < valid.labels.size(); ++i) {

@@ -160,6 +160,12 @@ TEST(Tunas, CoarseThenFineFreezesEachPolicysCoarseResult) {
     if (!r->stage_began.empty()) {
       began = r->stage_began;
       EXPECT_EQ(r->step, 8);
+      // Each policy starts the fine stage leaning to its coarse result.
+      for (size_t i = 0; i < coarse.size(); ++i) {
+        const Policy& p = *s->policies()[i].policy;
+        EXPECT_EQ(ArchitectureId(*BuildArchitecture(s->decisions().space(), s->decisions().ToChoice(p.Argmax()))),
+                  ArchitectureId(coarse[i]));
+      }
     }
     EXPECT_EQ(s->stage(), s->step() <= 8 ? COARSE : FINE) << s->step();
   }
@@ -177,7 +183,7 @@ TEST(Tunas, CoarseThenFineFreezesEachPolicysCoarseResult) {
       const Field f = s->decisions().decisions()[d].field;
       const bool kernel = f == Field::kStartDw || f == Field::kMidDw;
       if (!kernel) EXPECT_GE(p.policy->frozen()[d], 0) << s->decisions().decisions()[d].name;
-      for (double v : p.policy->logits()[d]) kernels_learned |= kernel && v != 0;
+      for (double v : p.policy->logits()[d]) kernels_learned |= kernel && v != 0 && v != 0.5;
     }
   }
   EXPECT_TRUE(kernels_learned);
