@@ -51,12 +51,12 @@ class Reader {
     return absl::OkStatus();
   }
   absl::StatusOr<uint32_t> U32(absl::string_view what) {
-    uint32_t v;
+    uint32_t v = 0;
     RETURN_IF_ERROR(Bytes(&v, 4, what));
     return v;
   }
   absl::StatusOr<int64_t> I64(absl::string_view what) {
-    int64_t v;
+    int64_t v = 0;
     RETURN_IF_ERROR(Bytes(&v, 8, what));
     return v;
   }
