@@ -5,8 +5,12 @@
 # same number of scored candidates), then each hardware's front hypervolume
 # (reference point: twice the hardware's largest budget, accuracy 0) and how
 # far each policy's argmax lands from its budget.
-# Usage: bash bench/search_vs_random.sh [SPEC=examples/campaigns/quickstart.textproto] [SEEDS="1 2 3"]
-# A quickstart-sized spec takes about 5 minutes per run, two runs per seed.
+# Usage: [OUT=DIR] [REUSE_RANDOM=DIR] bash bench/search_vs_random.sh [SPEC=examples/campaigns/quickstart.textproto] [SEEDS="1 2 3"]
+# A quickstart-sized spec takes about 6 minutes per run, two runs per seed.
+# Random search's fronts do not depend on the policies' settings (learning
+# rate, reward, beta), so when only those change, REUSE_RANDOM=DIR takes
+# random_<seed>.json from an earlier run's OUT instead of running it again.
+# Keep the steps and the dataset the same.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SPEC=${1:-examples/campaigns/quickstart.textproto}
@@ -17,6 +21,10 @@ bazel build //cli:ridge >/dev/null 2>&1
 for seed in $SEEDS; do
   { grep -v '^seed:' "$SPEC"; echo "seed: $seed"; } >"$OUT/spec_$seed.textproto"
   for mode in search random; do
+    if [ "$mode" = random ] && [ -n "${REUSE_RANDOM:-}" ]; then
+      cp "$REUSE_RANDOM/random_$seed.json" "$OUT/random_$seed.json"
+      continue
+    fi
     flag=""
     [ "$mode" = random ] && flag="--baseline=random"
     echo "seed $seed: $mode" >&2
