@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <random>
-#include <tuple>
 #include <sys/stat.h>
 
 #include "absl/strings/str_cat.h"
@@ -36,15 +35,15 @@ std::string NewCampaignId() {
 // file as `space` before sending.
 absl::Status CheckNamesAreBuiltin(const CampaignSpec& spec) {
   const std::vector<std::string> names = ZooSpaceNames();
-  for (const auto& [field, ref, inline_field] :
-       {std::tuple<const char*, std::string, const char*>{"space_ref", spec.space_ref(), "space"},
-        {"coarse_space_ref", spec.coarse_space_ref(), "coarse_space"}}) {
-    if (!ref.empty() && std::find(names.begin(), names.end(), ref) == names.end()) {
-      return absl::InvalidArgumentError(absl::StrCat(field, ": '", ref, "' is not a built-in space (",
-                                                     absl::StrJoin(names, ", "), "); send the space inline as `",
-                                                     inline_field, "`"));
-    }
-  }
+  // `field` is "space_ref" or "coarse_space_ref"; the inline field drops "_ref".
+  auto check = [&](absl::string_view field, const std::string& ref) -> absl::Status {
+    if (ref.empty() || std::find(names.begin(), names.end(), ref) != names.end()) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat(field, ": '", ref, "' is not a built-in space (",
+                                                   absl::StrJoin(names, ", "), "); send the space inline as `",
+                                                   field.substr(0, field.size() - 4), "`"));
+  };
+  RETURN_IF_ERROR(check("space_ref", spec.space_ref()));
+  RETURN_IF_ERROR(check("coarse_space_ref", spec.coarse_space_ref()));
   const std::vector<std::string> hardware = BuiltinHardwareNames();
   for (int i = 0; i < spec.targets_size(); ++i) {
     const std::string& h = spec.targets(i).hardware();

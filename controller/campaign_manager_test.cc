@@ -56,6 +56,17 @@ std::vector<ProgressEvent> Follow(CampaignManager& m, const std::string& id) {
   return all;
 }
 
+// Waits on a campaign's events until it has done at least `step` steps.
+void WaitForStep(CampaignManager& m, const std::string& id, int64_t step) {
+  int64_t after = 0;
+  bool ended = false;
+  while (m.Get(id)->step() < step) {
+    auto events = m.WaitEvents(id, after, absl::Seconds(60), &ended);
+    ASSERT_TRUE(events.ok()) << events.status();
+    if (!events->empty()) after = events->back().first;
+  }
+}
+
 TEST(CampaignManager, RunsACampaignToItsFronts) {
   Fixture f("run");
   CampaignManager m(f.store.get(), f.options);
@@ -111,13 +122,7 @@ TEST(CampaignManager, CancelsRunningAndQueuedCampaigns) {
   const std::string first = *m.Launch(TinySpec(100000));
   const std::string second = *m.Launch(TinySpec(6));
   // One slot: the second waits while the first runs.
-  bool ended = false;
-  int64_t after = 0;
-  while (m.Get(first)->step() < 2) {
-    auto events = m.WaitEvents(first, after, absl::Seconds(60), &ended);
-    ASSERT_TRUE(events.ok());
-    if (!events->empty()) after = events->back().first;
-  }
+  ASSERT_NO_FATAL_FAILURE(WaitForStep(m, first, 2));
   EXPECT_EQ(m.Get(second)->state(), PENDING);
   EXPECT_EQ(*m.Cancel(second), CANCELLED);
   EXPECT_EQ(*m.Cancel(first), CANCELLED);
@@ -134,13 +139,7 @@ TEST(CampaignManager, ResumesFromTheLastCheckpointAfterARestart) {
     CampaignManager m(f.store.get(), f.options);
     ASSERT_TRUE(m.Start().ok());
     id = *m.Launch(TinySpec(16, 4));
-    int64_t after = 0;
-    bool ended = false;
-    while (m.Get(id)->step() < 6) {
-      auto events = m.WaitEvents(id, after, absl::Seconds(60), &ended);
-      ASSERT_TRUE(events.ok());
-      if (!events->empty()) after = events->back().first;
-    }
+    ASSERT_NO_FATAL_FAILURE(WaitForStep(m, id, 6));
     // Destroying the manager stops the campaign with a checkpoint, as SIGTERM does.
   }
   Campaign stopped = *f.store->GetCampaign(id);
@@ -173,13 +172,7 @@ TEST(CampaignManager, CoarseThenFineResumesInTheFineStage) {
     CampaignManager m(f.store.get(), f.options);
     ASSERT_TRUE(m.Start().ok());
     id = *m.Launch(spec);
-    int64_t after = 0;
-    bool ended = false;
-    while (m.Get(id)->step() < 9) {
-      auto events = m.WaitEvents(id, after, absl::Seconds(60), &ended);
-      ASSERT_TRUE(events.ok());
-      if (!events->empty()) after = events->back().first;
-    }
+    ASSERT_NO_FATAL_FAILURE(WaitForStep(m, id, 9));
   }
   Campaign stopped = *f.store->GetCampaign(id);
   EXPECT_EQ(stopped.state(), FINE);
