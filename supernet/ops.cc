@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "absl/strings/str_cat.h"
+#include "supernet/batch_norm.h"
 #include "supernet/depthwise.h"
 #include "supernet/dnnl_context.h"
 
@@ -159,73 +160,28 @@ absl::Status ConvOp::Backward(const Tensor& x, const float* w, const Tensor& dy,
 
 // ---------------------------------------------------------------- BatchNormOp
 
-struct BatchNormOp::Entry {
-  dnnl::batch_normalization_forward::primitive_desc fwd_pd;
-  dnnl::batch_normalization_forward fwd;
-  memory workspace;  // The ReLU mask when fused, in training.
-  bool has_bwd = false;
-  dnnl::batch_normalization_backward bwd;
-};
-
-dnnl::normalization_flags BatchNormOp::Flags(bool training) const {
-  auto flags = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
-  if (!training) flags |= dnnl::normalization_flags::use_global_stats;
-  if (fuse_relu_) flags |= dnnl::normalization_flags::fuse_norm_relu;
-  return flags;
-}
-
-BatchNormOp::Entry& BatchNormOp::Get(const Dims4& d, bool training) {
-  auto key = std::make_pair(d, training);
-  auto it = cache_.find(key);
-  if (it != cache_.end()) return *it->second;
-  auto e = std::make_shared<Entry>();
-  auto prop = training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
-  dnnl::batch_normalization_forward::desc desc(prop, NhwcDesc(d), epsilon_, Flags(training));
-  e->fwd_pd = dnnl::batch_normalization_forward::primitive_desc(desc, Engine());
-  e->fwd = dnnl::batch_normalization_forward(e->fwd_pd);
-  if (e->fwd_pd.workspace_desc().get_size() > 0) e->workspace = memory(e->fwd_pd.workspace_desc(), Engine());
-  return *cache_.emplace(key, std::move(e)).first->second;
-}
-
+// Ridge's own kernels (batch_norm.h): fewer passes over memory than oneDNN's.
 absl::Status BatchNormOp::Forward(const Tensor& x, const float* scale, const float* shift, bool training,
                                   float* mean, float* var, Tensor* y) {
-  return DnnlCall("batch norm forward", [&] {
-    Entry& e = Get(x.dims(), training);
-    y->Resize(x.dims());
-    const int64_t c = x.dims().c;
-    std::unordered_map<int, memory> args = {
-        {DNNL_ARG_SRC, x.memory()}, {DNNL_ARG_DST, y->memory()}, {DNNL_ARG_SCALE, Wrap(Vec(c), scale)},
-        {DNNL_ARG_SHIFT, Wrap(Vec(c), shift)}, {DNNL_ARG_MEAN, Wrap(Vec(c), mean)},
-        {DNNL_ARG_VARIANCE, Wrap(Vec(c), var)}};
-    if (e.workspace) args[DNNL_ARG_WORKSPACE] = e.workspace;
-    e.fwd.execute(Stream(), args);
-    Stream().wait();
-  });
+  const Dims4 d = x.dims();
+  const int64_t rows = d.n * d.h * d.w;
+  y->Resize(d);
+  if (training) BatchNormStatistics(x.data(), rows, d.c, mean, var);
+  std::vector<float> a(d.c), b(d.c);
+  BatchNormAffine(d.c, scale, shift, mean, var, epsilon_, a.data(), b.data());
+  BatchNormApply(x.data(), rows, d.c, a.data(), b.data(), fuse_relu_, y->data());
+  return absl::OkStatus();
 }
 
 absl::Status BatchNormOp::Backward(const Tensor& x, const Tensor& dy, const float* scale, const float* shift,
                                    const float* mean, const float* var, Tensor* dx, float* dscale,
                                    float* dshift) {
-  return DnnlCall("batch norm backward", [&] {
-    Entry& e = Get(x.dims(), /*training=*/true);
-    if (!e.has_bwd) {
-      dnnl::batch_normalization_backward::desc desc(dnnl::prop_kind::backward, NhwcDesc(x.dims()),
-                                                    NhwcDesc(x.dims()), epsilon_, Flags(true));
-      e.bwd = dnnl::batch_normalization_backward(
-          dnnl::batch_normalization_backward::primitive_desc(desc, Engine(), e.fwd_pd));
-      e.has_bwd = true;
-    }
-    dx->Resize(x.dims());
-    const int64_t c = x.dims().c;
-    std::unordered_map<int, memory> args = {
-        {DNNL_ARG_SRC, x.memory()}, {DNNL_ARG_DIFF_DST, dy.memory()}, {DNNL_ARG_MEAN, Wrap(Vec(c), mean)},
-        {DNNL_ARG_VARIANCE, Wrap(Vec(c), var)}, {DNNL_ARG_SCALE, Wrap(Vec(c), scale)},
-        {DNNL_ARG_SHIFT, Wrap(Vec(c), shift)}, {DNNL_ARG_DIFF_SRC, dx->memory()},
-        {DNNL_ARG_DIFF_SCALE, Wrap(Vec(c), dscale)}, {DNNL_ARG_DIFF_SHIFT, Wrap(Vec(c), dshift)}};
-    if (e.workspace) args[DNNL_ARG_WORKSPACE] = e.workspace;
-    e.bwd.execute(Stream(), args);
-    Stream().wait();
-  });
+  const Dims4 d = x.dims();
+  if (!(dy.dims() == d)) return absl::InvalidArgumentError("batch norm backward: dy's shape differs from x's");
+  dx->Resize(d);
+  BatchNormBackward(x.data(), dy.data(), d.n * d.h * d.w, d.c, scale, shift, mean, var, epsilon_, fuse_relu_,
+                    dx->data(), dscale, dshift);
+  return absl::OkStatus();
 }
 
 // ---------------------------------------------------------------- EltwiseOp

@@ -52,13 +52,13 @@ class ConvOp {
   std::map<std::tuple<Dims4, int64_t, bool>, std::shared_ptr<Entry>> cache_;
 };
 
-// Batch normalization with scale and shift. In training it normalizes with
-// the batch statistics and returns them; in inference it uses the given
-// running statistics.
+// Batch normalization with scale and shift, on Ridge's own NHWC kernels
+// (batch_norm.h). In training it normalizes with the batch statistics and
+// returns them; in inference it uses the given running statistics.
 class BatchNormOp {
  public:
   // With `fuse_relu`, the output is relu(bn(x)) and Backward takes the
-  // gradient of that output (oneDNN's fuse_norm_relu): one pass fewer each way.
+  // gradient of that output: one pass fewer each way.
   explicit BatchNormOp(bool fuse_relu = false, float epsilon = 1e-5f) : fuse_relu_(fuse_relu), epsilon_(epsilon) {}
 
   // training: writes the batch mean and (biased) variance to *batch_mean,
@@ -70,12 +70,8 @@ class BatchNormOp {
                         const float* mean, const float* var, Tensor* dx, float* dscale, float* dshift);
 
  private:
-  struct Entry;
-  Entry& Get(const Dims4& d, bool training);
-  dnnl::normalization_flags Flags(bool training) const;
   bool fuse_relu_;
   float epsilon_;
-  std::map<std::pair<Dims4, bool>, std::shared_ptr<Entry>> cache_;
 };
 
 enum class ActivationKind { kRelu, kRelu6, kHardSwish, kGelu };
