@@ -43,7 +43,8 @@ void BlockedSums(const float* __restrict x, const float* __restrict dy, int64_t 
         const float* row = x + i * c;
         const float* grow = dy + i * c;
         for (int64_t ch = 0; ch < c; ++ch) {
-          const float g = (!relu || row[ch] * a[ch] + b[ch] > 0.0f) ? grow[ch] : 0.0f;
+          const float d = grow[ch];  // Loaded unconditionally: no masked loads.
+          const float g = (!relu || row[ch] * a[ch] + b[ch] > 0.0f) ? d : 0.0f;
           f1[ch] += g;
           f2[ch] += g * (row[ch] - k[ch]);
         }
@@ -109,7 +110,8 @@ void GradientRows(const float* __restrict x, const float* __restrict dy, int64_t
     const float* grow = dy + i * c;
     float* out = dx + i * c;
     for (int64_t ch = 0; ch < c; ++ch) {
-      const float g = (!relu || row[ch] * a[ch] + b[ch] > 0.0f) ? grow[ch] : 0.0f;
+      const float d = grow[ch];
+      const float g = (!relu || row[ch] * a[ch] + b[ch] > 0.0f) ? d : 0.0f;
       out[ch] = g * a[ch] + row[ch] * c1[ch] + c0[ch];
     }
   }

@@ -17,9 +17,57 @@ std::vector<float> TapMajor(const float* w, int64_t c, int k) {
   return t;
 }
 
-__attribute__((target_clones("avx2", "default")))
-void MulAdd(float* __restrict out, const float* __restrict a, const float* __restrict b, int64_t n) {
+// Inlined into the per-row kernels below, so it is compiled once per clone
+// target (a call per tap cost as much as the arithmetic at c = 128).
+inline __attribute__((always_inline)) void MulAdd(float* __restrict out, const float* __restrict a,
+                                                  const float* __restrict b, int64_t n) {
   for (int64_t i = 0; i < n; ++i) out[i] += a[i] * b[i];
+}
+
+// One input row (n, ih) of the data gradient, in gather form: each input
+// pixel sums the outputs whose window covers it, so rows are independent.
+// The covering outputs are listed first, then summed in one tight loop.
+__attribute__((target_clones("avx2", "default")))
+void BackwardDataRow(const float* dy, const float* taps, Dims4 out, Dims4 in, int k, int s, int64_t n, int64_t ih,
+                     float* dx) {
+  const int64_t c = in.c, pad = (k - 1) / 2;
+  const float* src[49];  // The covering outputs' dy and their taps; k <= 7.
+  const float* tap[49];
+  for (int64_t iw = 0; iw < in.w; ++iw) {
+    int valid = 0;
+    for (int kh = 0; kh < k; ++kh) {
+      const int64_t t = ih + pad - kh;
+      if (t < 0 || t % s != 0 || t / s >= out.h) continue;
+      for (int kw = 0; kw < k; ++kw) {
+        const int64_t u = iw + pad - kw;
+        if (u < 0 || u % s != 0 || u / s >= out.w) continue;
+        src[valid] = dy + ((n * out.h + t / s) * out.w + u / s) * c;
+        tap[valid++] = taps + (kh * k + kw) * c;
+      }
+    }
+    float* g = dx + ((n * in.h + ih) * in.w + iw) * c;
+    std::memset(g, 0, sizeof(float) * c);
+    for (int v = 0; v < valid; ++v) MulAdd(g, src[v], tap[v], c);
+  }
+}
+
+// One output row (n, oh) of the weight gradient, added to acc [tap][c].
+__attribute__((target_clones("avx2", "default")))
+void BackwardWeightsRow(const float* x, const float* dy, Dims4 in, Dims4 out, int k, int s, int64_t n, int64_t oh,
+                        float* acc) {
+  const int64_t c = in.c, pad = (k - 1) / 2;
+  for (int64_t ow = 0; ow < out.w; ++ow) {
+    const float* g = dy + ((n * out.h + oh) * out.w + ow) * c;
+    for (int kh = 0; kh < k; ++kh) {
+      const int64_t ih = oh * s + kh - pad;
+      if (ih < 0 || ih >= in.h) continue;
+      for (int kw = 0; kw < k; ++kw) {
+        const int64_t iw = ow * s + kw - pad;
+        if (iw < 0 || iw >= in.w) continue;
+        MulAdd(acc + (kh * k + kw) * c, g, x + ((n * in.h + ih) * in.w + iw) * c, c);
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -49,33 +97,16 @@ void DepthwiseForward(const Tensor& x, const float* w, int k, int s, Tensor* y) 
 
 void DepthwiseBackwardData(const Tensor& dy, const float* w, int k, int s, Tensor* dx) {
   const Dims4 out = dy.dims(), in = dx->dims();
-  const int64_t c = in.c, pad = (k - 1) / 2;
-  const std::vector<float> taps = TapMajor(w, c, k);
-  // Gather form: each input pixel sums the outputs whose window covers it, so
-  // rows are independent and need no atomics.
+  const std::vector<float> taps = TapMajor(w, in.c, k);
 #pragma omp parallel for schedule(static)
   for (int64_t row = 0; row < in.n * in.h; ++row) {
-    const int64_t n = row / in.h, ih = row % in.h;
-    for (int64_t iw = 0; iw < in.w; ++iw) {
-      float* g = dx->data() + ((n * in.h + ih) * in.w + iw) * c;
-      std::memset(g, 0, sizeof(float) * c);
-      for (int kh = 0; kh < k; ++kh) {
-        const int64_t t = ih + pad - kh;
-        if (t < 0 || t % s != 0 || t / s >= out.h) continue;
-        const int64_t oh = t / s;
-        for (int kw = 0; kw < k; ++kw) {
-          const int64_t u = iw + pad - kw;
-          if (u < 0 || u % s != 0 || u / s >= out.w) continue;
-          MulAdd(g, dy.data() + ((n * out.h + oh) * out.w + u / s) * c, taps.data() + (kh * k + kw) * c, c);
-        }
-      }
-    }
+    BackwardDataRow(dy.data(), taps.data(), out, in, k, s, row / in.h, row % in.h, dx->data());
   }
 }
 
 void DepthwiseBackwardWeights(const Tensor& x, const Tensor& dy, int k, int s, float* dw) {
   const Dims4 in = x.dims(), out = dy.dims();
-  const int64_t c = in.c, pad = (k - 1) / 2, taps = int64_t{k} * k;
+  const int64_t c = in.c, taps = int64_t{k} * k;
   std::vector<float> total(taps * c, 0.0f);
 #pragma omp parallel
   {
@@ -83,19 +114,7 @@ void DepthwiseBackwardWeights(const Tensor& x, const Tensor& dy, int k, int s, f
     std::vector<float> acc(taps * c, 0.0f);
 #pragma omp for schedule(static) nowait
     for (int64_t row = 0; row < out.n * out.h; ++row) {
-      const int64_t n = row / out.h, oh = row % out.h;
-      for (int64_t ow = 0; ow < out.w; ++ow) {
-        const float* g = dy.data() + ((n * out.h + oh) * out.w + ow) * c;
-        for (int kh = 0; kh < k; ++kh) {
-          const int64_t ih = oh * s + kh - pad;
-          if (ih < 0 || ih >= in.h) continue;
-          for (int kw = 0; kw < k; ++kw) {
-            const int64_t iw = ow * s + kw - pad;
-            if (iw < 0 || iw >= in.w) continue;
-            MulAdd(acc.data() + (kh * k + kw) * c, g, x.data() + ((n * in.h + ih) * in.w + iw) * c, c);
-          }
-        }
-      }
+      BackwardWeightsRow(x.data(), dy.data(), in, out, k, s, row / out.h, row % out.h, acc.data());
     }
 #pragma omp critical
     for (size_t i = 0; i < acc.size(); ++i) total[i] += acc[i];
