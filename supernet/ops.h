@@ -46,6 +46,7 @@ class ConvOp {
   dnnl::memory::desc PlainWeightsDesc(int64_t in_c, int64_t out_c) const;
 
   bool CustomBackward(const Dims4& out) const;
+  bool GemmWeightGradient(const Dims4& out) const;
 
   int kernel_, stride_;
   bool depthwise_, onednn_only_;

@@ -85,7 +85,8 @@ INSTANTIATE_TEST_SUITE_P(
     Shapes, ConvOpTest,
     ::testing::Values(ConvCase{2, 5, 7, 7, 11, 3, 1, false},   // dense 3x3, odd sizes
                       ConvCase{2, 3, 9, 7, 6, 3, 2, false},    // dense 3x3 stride 2, non-square
-                      ConvCase{2, 13, 5, 5, 7, 1, 1, false},   // pointwise
+                      ConvCase{2, 13, 5, 5, 7, 1, 1, false},   // pointwise (weight gradient by GEMM)
+                      ConvCase{2, 13, 9, 9, 7, 1, 1, false},   // pointwise on 9x9 (by oneDNN's conv)
                       ConvCase{2, 13, 7, 7, 10, 1, 2, false},  // pointwise stride 2
                       ConvCase{2, 13, 7, 7, 13, 3, 1, true},   // depthwise 3x3
                       ConvCase{2, 13, 9, 9, 13, 3, 2, true},   // depthwise 3x3 stride 2
