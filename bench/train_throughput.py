@@ -7,13 +7,17 @@ its fastest mode here (channels_last, 2 threads, glibc told to keep its
 memory: see DESIGN.md Sec. 9). Ends with
   RESULT train_throughput ridge=<img/s> pytorch=<img/s> ratio=<ridge/pytorch>
 
-Usage: bench/train_throughput.py [--arch=fmnist_reference] [--batch=128] [--steps=100]
+Each engine runs --repeats times, taking turns, after the same 5 untimed
+warm-up steps; the medians are compared.
+
+Usage: bench/train_throughput.py [--arch=fmnist_reference] [--batch=128] [--steps=100] [--repeats=3]
 Needs `bazel build //cli:ridge` first (the script does it).
 """
 import argparse
 import gzip
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -22,6 +26,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 RIDGE = os.path.join(ROOT, "bazel-bin", "cli", "ridge")
 FMNIST = "/usr/share/datasets/fashion-mnist"
+# Untimed steps before timing, the same for both engines (Ridge's
+# kUntimedSteps in supernet/trainer.h): the first steps create primitives.
+WARMUP = 5
 TORCH_ENV = {"MALLOC_MMAP_THRESHOLD_": "33554432", "MALLOC_TRIM_THRESHOLD_": "68719476736"}
 
 
@@ -41,11 +48,12 @@ def measure(cmd, env=None):
 
 
 def run_ridge(args):
+    # WARMUP untimed steps, then args.steps timed ones (steady_images_per_sec).
     cmd = [RIDGE, "train", "--arch=" + args.arch, "--epochs=1", "--batch=%d" % args.batch,
-           "--train_images=%d" % (args.batch * args.steps), "--threads=%d" % args.threads,
+           "--train_images=%d" % (args.batch * (args.steps + WARMUP)), "--threads=%d" % args.threads,
            "--augment=false", "--evaluate=false", "--format=json"]
     out, peak_mb = measure(cmd)
-    return json.loads(out)["images_per_sec"], peak_mb
+    return json.loads(out)["steady_images_per_sec"], peak_mb
 
 
 def torch_child(args):
@@ -79,7 +87,7 @@ def torch_child(args):
         opt.step()
 
     model.train()
-    for _ in range(5):  # Warm up: first runs pay for allocation and primitive creation.
+    for _ in range(WARMUP):  # First runs pay for allocation and primitive creation.
         step()
     start = time.perf_counter()
     for _ in range(args.steps):
@@ -102,6 +110,7 @@ def main():
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--steps", type=int, default=100)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--repeats", type=int, default=3, help="runs per engine, taking turns; medians are compared")
     p.add_argument("--torch-child", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.torch_child:
@@ -111,9 +120,20 @@ def main():
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     print("train_throughput: %s, batch %d, %d steps, %d threads, Fashion-MNIST 28x28"
           % (args.arch, args.batch, args.steps, args.threads))
-    ridge, ridge_mb = run_ridge(args)
-    torch_ips, torch_mb = run_torch(args)
-    print("%-8s %10s %14s" % ("engine", "images/s", "peak RSS MiB"))
+    # The engines take turns, and each reports its median: this VM's speed
+    # drifts by 10-20% over minutes, which one run apiece would turn into noise
+    # in the ratio.
+    runs = {"ridge": [], "pytorch": []}
+    for _ in range(args.repeats):
+        runs["ridge"].append(run_ridge(args))
+        runs["pytorch"].append(run_torch(args))
+    for name, r in runs.items():
+        print("%-8s runs: %s images/s" % (name, " ".join("%.1f" % ips for ips, _ in r)))
+    ridge = statistics.median(ips for ips, _ in runs["ridge"])
+    torch_ips = statistics.median(ips for ips, _ in runs["pytorch"])
+    ridge_mb = max(mb for _, mb in runs["ridge"])
+    torch_mb = max(mb for _, mb in runs["pytorch"])
+    print("%-8s %10s %14s" % ("engine", "median img/s", "peak RSS MiB"))
     print("%-8s %10.1f %14.0f" % ("ridge", ridge, ridge_mb))
     print("%-8s %10.1f %14.0f" % ("pytorch", torch_ips, torch_mb))
     print("RESULT train_throughput ridge=%.1f pytorch=%.1f ratio=%.3f" % (ridge, torch_ips, ridge / torch_ips))

@@ -10,7 +10,7 @@ source "$(dirname "$0")/test_lib.sh"
 
 expect_ok "train" "$RIDGE" train --arch=fmnist_reference --epochs=2 --batch=64 --train_images=512 \
   --checkpoint="$TMP/ref.ckpt" --format=json --threads=1
-json_check "train keys" "d['steps'] == 16 and 0 <= d['valid_accuracy'] <= 1 and 0 <= d['test_accuracy'] <= 1 and d['images_per_sec'] > 0"
+json_check "train keys" "d['steps'] == 16 and 0 <= d['valid_accuracy'] <= 1 and 0 <= d['test_accuracy'] <= 1 and d['images_per_sec'] > 0 and d['steady_images_per_sec'] > 0"
 grep -q "epoch 2/2" "$TMP/err" || fail "train shows no progress lines"
 valid=$($PY -c "import json; print(json.load(open('$TMP/out'))['valid_accuracy'])")
 

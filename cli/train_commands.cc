@@ -77,6 +77,7 @@ absl::Status Train(const std::vector<std::string>&, std::string* out) {
     json.Key("valid_accuracy").Double(eval.valid);
     json.Key("test_accuracy").Double(eval.test);
     json.Key("images_per_sec").Double(result.images_per_sec);
+    json.Key("steady_images_per_sec").Double(result.steady_images_per_sec);
     json.Key("seconds").Double(seconds);
     json.EndObject();
     *out = json.str();

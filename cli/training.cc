@@ -37,6 +37,7 @@ absl::StatusOr<EpochsResult> RunEpochs(nn::Trainable* model, nn::Optimizer* opti
     t.max_steps = per_epoch;
     t.seed = f.seed + e;
     ASSIGN_OR_RETURN(nn::TrainResult r, nn::Train(model, optimizer, train, t));
+    if (e == 0) out.train.untimed_seconds = r.untimed_seconds;
     out.train.steps += r.steps;
     out.train.final_loss = r.final_loss;
     if (!checkpoint_path.empty()) {
@@ -49,6 +50,10 @@ absl::StatusOr<EpochsResult> RunEpochs(nn::Trainable* model, nn::Optimizer* opti
   progress.Finish();
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   out.train.images_per_sec = out.train.steps * f.batch / out.seconds;
+  if (out.train.steps > nn::kUntimedSteps) {
+    out.train.steady_images_per_sec = (out.train.steps - nn::kUntimedSteps) * f.batch /
+                                      std::max(out.seconds - out.train.untimed_seconds, 1e-9);
+  }
   return out;
 }
 

@@ -39,6 +39,12 @@ absl::StatusOr<TrainResult> Train(Trainable* net, Optimizer* optimizer, const Sp
     result.steps++;
     const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     result.images_per_sec = result.steps * o.batch_size / std::max(sec, 1e-9);
+    if (result.steps <= kUntimedSteps) {
+      result.untimed_seconds = sec;
+    } else {
+      result.steady_images_per_sec =
+          (result.steps - kUntimedSteps) * o.batch_size / std::max(sec - result.untimed_seconds, 1e-9);
+    }
     if (o.progress && ((step + 1) % o.progress_every == 0 || step + 1 == end)) {
       TrainProgress p;
       p.step = step + 1, p.total_steps = total, p.epoch = step / batcher.batches_per_epoch();

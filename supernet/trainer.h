@@ -40,9 +40,16 @@ struct TrainOptions {
   int64_t progress_every = 20;
 };
 
+// Steps a steady-state throughput leaves out: the first ones create oneDNN's
+// primitives and touch fresh buffers. bench/train_throughput.py warms PyTorch
+// up for as many steps, so both are timed alike.
+constexpr int64_t kUntimedSteps = 5;
+
 struct TrainResult {
   int64_t steps = 0;
-  double images_per_sec = 0;
+  double images_per_sec = 0;  // Over every step.
+  double steady_images_per_sec = 0;  // After kUntimedSteps; 0 if no step came after.
+  double untimed_seconds = 0;        // The first kUntimedSteps steps (all, if fewer).
   double final_loss = 0;
 };
 
