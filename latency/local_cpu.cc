@@ -35,7 +35,13 @@ __attribute__((target("avx512f"))) float FmaAvx512(int64_t iters) {
   }
   __m512 sum = acc[0];
   for (int j = 1; j < kChains; ++j) sum = _mm512_add_ps(sum, acc[j]);
-  return _mm512_reduce_add_ps(sum);
+  // Summed through memory, as FmaAvx2 does: GCC 12's _mm512_reduce_add_ps
+  // warns (-Wuninitialized) inside its own header.
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, sum);
+  float total = 0;
+  for (float v : lanes) total += v;
+  return total;
 }
 
 __attribute__((target("avx2,fma"))) float FmaAvx2(int64_t iters) {
