@@ -50,10 +50,8 @@ absl::StatusOr<EpochsResult> RunEpochs(nn::Trainable* model, nn::Optimizer* opti
   progress.Finish();
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   out.train.images_per_sec = out.train.steps * f.batch / out.seconds;
-  if (out.train.steps > nn::kUntimedSteps) {
-    out.train.steady_images_per_sec = (out.train.steps - nn::kUntimedSteps) * f.batch /
-                                      std::max(out.seconds - out.train.untimed_seconds, 1e-9);
-  }
+  out.train.steady_images_per_sec =
+      nn::SteadyImagesPerSec(out.train.steps, f.batch, out.seconds, out.train.untimed_seconds);
   return out;
 }
 

@@ -51,22 +51,37 @@ void BackwardDataRow(const float* dy, const float* taps, Dims4 out, Dims4 in, in
   }
 }
 
+// The input pixels the k x k window of output (n, oh, ow) covers: their NHWC
+// rows in x, and for each the matching tap row base + (kh * k + kw) * c
+// (the weights, or the weight gradient's accumulator). Returns how many.
+template <typename T>
+inline __attribute__((always_inline)) int WindowInputs(const float* x, T* base, Dims4 in, int k, int s, int64_t n,
+                                                       int64_t oh, int64_t ow, const float** src, T** tap) {
+  const int64_t pad = (k - 1) / 2;
+  int valid = 0;
+  for (int kh = 0; kh < k; ++kh) {
+    const int64_t ih = oh * s + kh - pad;
+    if (ih < 0 || ih >= in.h) continue;
+    for (int kw = 0; kw < k; ++kw) {
+      const int64_t iw = ow * s + kw - pad;
+      if (iw < 0 || iw >= in.w) continue;
+      src[valid] = x + ((n * in.h + ih) * in.w + iw) * in.c;
+      tap[valid++] = base + (kh * k + kw) * in.c;
+    }
+  }
+  return valid;
+}
+
 // One output row (n, oh) of the weight gradient, added to acc [tap][c].
 __attribute__((target_clones("avx2", "default")))
 void BackwardWeightsRow(const float* x, const float* dy, Dims4 in, Dims4 out, int k, int s, int64_t n, int64_t oh,
                         float* acc) {
-  const int64_t c = in.c, pad = (k - 1) / 2;
+  const float* src[49];  // k <= 7.
+  float* tap[49];
   for (int64_t ow = 0; ow < out.w; ++ow) {
-    const float* g = dy + ((n * out.h + oh) * out.w + ow) * c;
-    for (int kh = 0; kh < k; ++kh) {
-      const int64_t ih = oh * s + kh - pad;
-      if (ih < 0 || ih >= in.h) continue;
-      for (int kw = 0; kw < k; ++kw) {
-        const int64_t iw = ow * s + kw - pad;
-        if (iw < 0 || iw >= in.w) continue;
-        MulAdd(acc + (kh * k + kw) * c, g, x + ((n * in.h + ih) * in.w + iw) * c, c);
-      }
-    }
+    const float* g = dy + ((n * out.h + oh) * out.w + ow) * in.c;
+    const int valid = WindowInputs(x, acc, in, k, s, n, oh, ow, src, tap);
+    for (int v = 0; v < valid; ++v) MulAdd(tap[v], g, src[v], in.c);
   }
 }
 
@@ -74,23 +89,18 @@ void BackwardWeightsRow(const float* x, const float* dy, Dims4 in, Dims4 out, in
 
 void DepthwiseForward(const Tensor& x, const float* w, int k, int s, Tensor* y) {
   const Dims4 in = x.dims(), out = y->dims();
-  const int64_t c = in.c, pad = (k - 1) / 2;
+  const int64_t c = in.c;
   const std::vector<float> taps = TapMajor(w, c, k);
 #pragma omp parallel for schedule(static)
   for (int64_t row = 0; row < out.n * out.h; ++row) {
     const int64_t n = row / out.h, oh = row % out.h;
+    const float* src[49];
+    const float* tap[49];
     for (int64_t ow = 0; ow < out.w; ++ow) {
       float* o = y->data() + ((n * out.h + oh) * out.w + ow) * c;
       std::memset(o, 0, sizeof(float) * c);
-      for (int kh = 0; kh < k; ++kh) {
-        const int64_t ih = oh * s + kh - pad;
-        if (ih < 0 || ih >= in.h) continue;
-        for (int kw = 0; kw < k; ++kw) {
-          const int64_t iw = ow * s + kw - pad;
-          if (iw < 0 || iw >= in.w) continue;
-          MulAdd(o, x.data() + ((n * in.h + ih) * in.w + iw) * c, taps.data() + (kh * k + kw) * c, c);
-        }
-      }
+      const int valid = WindowInputs(x.data(), taps.data(), in, k, s, n, oh, ow, src, tap);
+      for (int v = 0; v < valid; ++v) MulAdd(o, src[v], tap[v], c);
     }
   }
 }

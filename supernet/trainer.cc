@@ -1,5 +1,6 @@
 #include "supernet/trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <numeric>
 
@@ -8,6 +9,11 @@
 #include "supernet/batcher.h"
 
 namespace ridge::nn {
+
+double SteadyImagesPerSec(int64_t steps, int64_t batch_size, double seconds, double untimed_seconds) {
+  if (steps <= kUntimedSteps) return 0;
+  return (steps - kUntimedSteps) * batch_size / std::max(seconds - untimed_seconds, 1e-9);
+}
 
 absl::StatusOr<TrainResult> Train(Trainable* net, Optimizer* optimizer, const Split& train, const TrainOptions& o) {
   if (o.batch_size < 1 || o.batch_size > train.count) {
@@ -39,12 +45,8 @@ absl::StatusOr<TrainResult> Train(Trainable* net, Optimizer* optimizer, const Sp
     result.steps++;
     const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     result.images_per_sec = result.steps * o.batch_size / std::max(sec, 1e-9);
-    if (result.steps <= kUntimedSteps) {
-      result.untimed_seconds = sec;
-    } else {
-      result.steady_images_per_sec =
-          (result.steps - kUntimedSteps) * o.batch_size / std::max(sec - result.untimed_seconds, 1e-9);
-    }
+    if (result.steps <= kUntimedSteps) result.untimed_seconds = sec;
+    result.steady_images_per_sec = SteadyImagesPerSec(result.steps, o.batch_size, sec, result.untimed_seconds);
     if (o.progress && ((step + 1) % o.progress_every == 0 || step + 1 == end)) {
       TrainProgress p;
       p.step = step + 1, p.total_steps = total, p.epoch = step / batcher.batches_per_epoch();

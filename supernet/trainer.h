@@ -53,6 +53,11 @@ struct TrainResult {
   double final_loss = 0;
 };
 
+// Images per second over the steps after the first kUntimedSteps, given the
+// run's total seconds and the seconds those first steps took; 0 if no step
+// came after them.
+double SteadyImagesPerSec(int64_t steps, int64_t batch_size, double seconds, double untimed_seconds);
+
 // Forward through some network: logits for images.
 using ForwardFn = std::function<absl::StatusOr<const Tensor*>(const Tensor&, const ForwardContext&)>;
 
