@@ -10,7 +10,7 @@ memory: see DESIGN.md Sec. 9). Ends with
 Each engine runs --repeats times, taking turns, after the same 5 untimed
 warm-up steps; the medians are compared.
 
-Usage: bench/train_throughput.py [--arch=fmnist_reference] [--batch=128] [--steps=100] [--repeats=3]
+Usage: bench/train_throughput.py [--arch=fmnist_reference] [--batch=128] [--steps=100] [--repeats=5]
 Needs `bazel build //cli:ridge` first (the script does it).
 """
 import argparse
@@ -110,7 +110,7 @@ def main():
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--steps", type=int, default=100)
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--repeats", type=int, default=3, help="runs per engine, taking turns; medians are compared")
+    p.add_argument("--repeats", type=int, default=5, help="runs per engine, taking turns; medians are compared")
     p.add_argument("--torch-child", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.torch_child:
@@ -133,6 +133,9 @@ def main():
     torch_ips = statistics.median(ips for ips, _ in runs["pytorch"])
     ridge_mb = max(mb for _, mb in runs["ridge"])
     torch_mb = max(mb for _, mb in runs["pytorch"])
+    # Each turn's own ratio shows the spread the VM's drift leaves in the result.
+    pairs = sorted(r[0] / t[0] for r, t in zip(runs["ridge"], runs["pytorch"]))
+    print("per-turn ratios: %s (median %.3f)" % (" ".join("%.2f" % x for x in pairs), statistics.median(pairs)))
     print("%-8s %10s %14s" % ("engine", "median img/s", "peak RSS MiB"))
     print("%-8s %10.1f %14.0f" % ("ridge", ridge, ridge_mb))
     print("%-8s %10.1f %14.0f" % ("pytorch", torch_ips, torch_mb))
