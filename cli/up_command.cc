@@ -4,8 +4,6 @@
 // as any client would: it launches the quickstart campaign, or resumes the
 // unfinished one, and watches it to its fronts. Ctrl-C checkpoints; running
 // `ridge up` again resumes.
-#include <pthread.h>
-#include <signal.h>
 
 #include <atomic>
 #include <thread>
@@ -16,6 +14,7 @@
 #include "cli/client.h"
 #include "cli/command.h"
 #include "common/embedded_file.h"
+#include "common/signal_waiter.h"
 #include "common/status_macros.h"
 #include "controller/auth.h"
 #include "controller/server.h"
@@ -56,30 +55,18 @@ absl::Status Up(const std::vector<std::string>&, std::string* out) {
   ASSIGN_OR_RETURN(CampaignSpec spec, UpSpec());
   // Ctrl-C and SIGTERM go to one thread, which stops the controller in order
   // (checkpoints first); the controller's threads inherit the blocked mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  SignalWaiter signals;
 
   controller::ControllerOptions options;
   options.listen = "127.0.0.1:0";  // A free port: several `ridge up` may run side by side.
   options.data_dir = absl::GetFlag(FLAGS_state_dir);
   ASSIGN_OR_RETURN(std::unique_ptr<controller::Controller> server, controller::Controller::Start(options));
-  std::atomic<bool> interrupted{false}, finished{false};
-  std::thread waiter([&] {
-    int signal = 0;
-    sigwait(&signals, &signal);
-    if (finished) return;
+  std::atomic<bool> interrupted{false};
+  signals.Start([&](int) {
     interrupted = true;
     std::fprintf(stderr, "\nridge up: stopping; checkpointing the campaign (run `ridge up` again to resume)\n");
     server->Shutdown();
   });
-  auto stop_waiter = [&] {
-    finished = true;
-    pthread_kill(waiter.native_handle(), SIGTERM);
-    waiter.join();
-  };
 
   const std::string target = absl::StrCat("127.0.0.1:", server->port());
   // The local measurement path: a worker for device key "local" in this
@@ -131,7 +118,7 @@ absl::Status Up(const std::vector<std::string>&, std::string* out) {
   if (interrupted) status = absl::CancelledError(absl::StrCat("interrupted; campaign ", id,
                                                               " resumes from its checkpoint on the next `ridge up`"));
   stop_worker();
-  stop_waiter();
+  signals.Stop();
   server.reset();
   if (status.ok()) {
     absl::StrAppend(out, "state: ", options.data_dir, "/ridge.db; query it again with `ridge_controller --state_dir=",

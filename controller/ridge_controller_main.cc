@@ -1,14 +1,12 @@
 // ridge_controller: the long-lived campaign service (DESIGN.md Sec. 6).
 // SIGTERM or SIGINT stops it cleanly: RPCs drain, running campaigns write a
 // checkpoint, and the next start resumes them.
-#include <signal.h>
-
 #include <cstdio>
-#include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "common/signal_waiter.h"
 #include "controller/server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "host:port to serve on; port 0 picks a free port.");
@@ -50,11 +48,7 @@ int main(int argc, char** argv) {
 
   // Signals go to one thread that shuts down in order; every other thread
   // (gRPC's, the campaigns') inherits the blocked mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ridge::SignalWaiter signals;
 
   auto controller = ridge::controller::Controller::Start(options);
   if (!controller.ok()) {
@@ -65,14 +59,12 @@ int main(int argc, char** argv) {
   std::printf("ridge_controller: serving on %s:%d (tokens: %s)\n", host.c_str(), (*controller)->port(),
               (*controller)->token_file().c_str());
   std::fflush(stdout);
-  std::thread waiter([&] {
-    int signal = 0;
-    sigwait(&signals, &signal);
+  signals.Start([&](int signal) {
     std::fprintf(stderr, "ridge_controller: signal %d: checkpointing running campaigns and stopping\n", signal);
     (*controller)->Shutdown();
   });
   (*controller)->Wait();
-  waiter.join();
+  signals.Stop();
   controller->reset();
   std::fprintf(stderr, "ridge_controller: stopped\n");
   return 0;

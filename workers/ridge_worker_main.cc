@@ -2,15 +2,13 @@
 // roofline, registers with the controller under --device_key, then leases
 // and measures jobs until SIGTERM or SIGINT. Workers pull; the controller
 // never dials them, so a worker behind NAT or a firewall works.
-#include <signal.h>
-
 #include <cstdio>
-#include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "common/signal_waiter.h"
 #include "proto/textproto.h"
 #include "controller/auth.h"
 #include "latency/hardware_profiles.h"
@@ -55,23 +53,16 @@ int main(int argc, char** argv) {
   options.self_profile.set_name(ridge::ProfileNameForKey(options.device_key));
   options.environment = ridge::workers::CollectEnvironment(ridge::nn::Threads());
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ridge::SignalWaiter signals;  // Before the worker starts threads: see signal_waiter.h.
   ridge::workers::Worker worker(options, [threads](const ridge::Job& job) {
     return ridge::workers::MeasureJob(job, threads);
   });
-  std::thread waiter([&] {
-    int signal = 0;
-    sigwait(&signals, &signal);
+  signals.Start([&](int signal) {
     std::fprintf(stderr, "ridge_worker: signal %d: stopping\n", signal);
     worker.Stop();
   });
   absl::Status status = worker.Run();
-  pthread_kill(waiter.native_handle(), SIGTERM);
-  waiter.join();
+  signals.Stop();
   std::fprintf(stderr, "ridge_worker: stopped after %lld jobs (%lld failed)%s%s\n",
                static_cast<long long>(worker.jobs_done()), static_cast<long long>(worker.jobs_failed()),
                status.ok() ? "" : ": ", std::string(status.message()).c_str());
