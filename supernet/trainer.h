@@ -66,9 +66,10 @@ using ForwardFn = std::function<absl::StatusOr<const Tensor*>(const Tensor&, con
 absl::StatusOr<TrainResult> Train(Trainable* net, Optimizer* optimizer, const Split& train, const TrainOptions& options);
 
 // Top-1 accuracy of `forward` (inference mode) on `split`, in batches. The
-// default is the training batch: layers keep their largest buffers, so 500
-// doubled the peak memory of `ridge train` (1.26 GB against 585 MB) and of
-// `ridge search` (3.2 against 1.7 GB) for no gain in speed.
+// default is the default training batch: layers keep their largest buffers,
+// so a larger evaluation batch grows them. 500 doubled the peak memory of
+// `ridge train` (1.26 GB against 585 MB) and of `ridge search` (3.2 against
+// 1.7 GB), for no gain in speed.
 absl::StatusOr<double> Evaluate(const ForwardFn& forward, const Split& split, int64_t batch_size = 128);
 
 }  // namespace ridge::nn
