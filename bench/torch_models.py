@@ -1,7 +1,7 @@
 """PyTorch builds of Ridge architectures, from their canonical encoding.
 
 Used by the benchmarks to run the *same* network in PyTorch: the layers,
-BN placement and activations follow supernet/blocks.cc and MNV4_ZOO.md.
+BN placement and activations follow supernet/blocks.cc and docs/design.md §12.
 """
 import math
 

@@ -4,7 +4,7 @@
 One training step (forward, backward, update) in images/s, side by side in one
 invocation, each in its own process so peak memory is its own. PyTorch runs in
 its fastest mode here (channels_last, 2 threads, glibc told to keep its
-memory: see DESIGN.md Sec. 9). Ends with
+memory: see docs/design.md §10). Ends with
   RESULT train_throughput ridge=<img/s> pytorch=<img/s> ratio=<ridge/pytorch>
 
 Each engine runs --repeats times, taking turns, after the same 5 untimed

@@ -5,12 +5,13 @@
 #include <map>
 #include <sstream>
 
+#include "common/files.h"
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "cli/output.h"
 #include "cli/progress.h"
 #include "common/status_macros.h"
-#include "controller/auth.h"
+#include "common/token_file.h"
 #include "proto/textproto.h"
 
 ABSL_FLAG(std::string, controller, "",
@@ -59,7 +60,7 @@ absl::StatusOr<Connection> Connect(const std::string& target, const std::string&
                                    const std::string& tls_ca) {
   Connection c;
   c.target = target;
-  ASSIGN_OR_RETURN(c.token, controller::ReadClientToken(token_file));
+  ASSIGN_OR_RETURN(c.token, ReadClientToken(token_file));
   std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
   if (!tls_ca.empty()) {
     grpc::SslCredentialsOptions ssl;

@@ -30,7 +30,8 @@ ABSL_FLAG(std::string, optimizer, "sgd", "sgd (Nesterov momentum) or rmsprop.");
 ABSL_FLAG(int, train_images, 50000, "Training images used (the train split has 50000).");
 ABSL_FLAG(bool, augment, true, "Random crop with padding and horizontal flip.");
 ABSL_FLAG(bool, evaluate, true, "Evaluate on the valid and test splits after training.");
-ABSL_FLAG(std::string, checkpoint, "", "Checkpoint file: written after every epoch (train), read (eval).");
+ABSL_FLAG(std::string, checkpoint, "", "Checkpoint file: written after every epoch (train); read (eval); written every N steps and on Ctrl-C, "
+          "and resumed from when it exists (search; default DIR/search.ckpt with --out).");
 ABSL_FLAG(std::string, data_dir, ridge::nn::kFashionMnistDir, "Directory of the Fashion-MNIST IDX files.");
 
 ABSL_FLAG(std::string, space, "", "Search space: a built-in name (fmnist_uib) or a textproto file.");

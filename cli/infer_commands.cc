@@ -11,7 +11,7 @@
 #include "common/status_macros.h"
 #include "proto/architecture.h"
 #include "supernet/dnnl_context.h"
-#include "workers/executor.h"
+#include "supernet/executor.h"
 #include "workers/timing.h"
 #include "zoo/zoo.h"
 
@@ -43,66 +43,86 @@ void WriteEnvironment(const Environment& env, JsonWriter& json) {
   json.EndObject();
 }
 
+// What `ridge infer` measured.
+struct InferResult {
+  std::string name;
+  Architecture arch;
+  int batch = 1, threads = 1;
+  TimingProtocol protocol;
+  workers::TimingResult timing;
+  Environment env;
+  double images_per_sec() const { return timing.median_ms > 0 ? batch * 1e3 / timing.median_ms : 0; }
+};
+
+std::string InferJson(const InferResult& r) {
+  JsonWriter json;
+  json.BeginObject();
+  json.Key("arch").String(r.name);
+  json.Key("arch_id").String(ArchitectureId(r.arch));
+  json.Key("resolution").Int(r.arch.input().height());
+  json.Key("batch").Int(r.batch);
+  json.Key("threads").Int(r.threads);
+  json.Key("median_ms").Double(r.timing.median_ms);
+  json.Key("p90_ms").Double(r.timing.p90_ms);
+  json.Key("mean_ms").Double(r.timing.mean_ms);
+  json.Key("stddev_ms").Double(r.timing.stddev_ms);
+  json.Key("images_per_sec").Double(r.images_per_sec());
+  json.Key("number").Int(r.timing.number);
+  json.Key("samples_ms").BeginArray();
+  for (double s : r.timing.samples_ms) json.Double(s);
+  json.EndArray();
+  json.Key("environment");
+  WriteEnvironment(r.env, json);
+  json.EndObject();
+  return json.str();
+}
+
+std::string InferTable(const InferResult& r) {
+  Table table({"arch", "batch", "threads", "median_ms", "p90_ms", "mean_ms", "stddev_ms", "images_per_sec"},
+              {true});
+  table.AddRow({r.name, absl::StrCat(r.batch), absl::StrCat(r.threads), FormatDouble(r.timing.median_ms),
+                FormatDouble(r.timing.p90_ms), FormatDouble(r.timing.mean_ms), FormatDouble(r.timing.stddev_ms),
+                FormatDouble(r.images_per_sec())});
+  return absl::StrCat(table.Render(), "\n", r.protocol.repeat(), " repeats of ", r.timing.number, " runs after ",
+                      r.protocol.warmup_runs(), " warmup runs; ", r.env.cpu_model(), ", ", r.env.isa(), ", ",
+                      r.env.cores(), " cores, oneDNN ", r.env.onednn_version(), ", ridge ", r.env.ridge_version(),
+                      "\n");
+}
+
+// --batch (1 unless given: the training default of 128 makes no sense for
+// latency) and --threads, checked.
+absl::Status BatchAndThreadsFlags(int* batch, int* threads) {
+  *batch = absl::flags_internal::WasPresentOnCommandLine("batch") ? absl::GetFlag(FLAGS_batch) : 1;
+  if (*batch < 1 || *batch > 4096) {
+    return absl::InvalidArgumentError(absl::StrCat("--batch: ", *batch, " must be in [1, 4096]"));
+  }
+  *threads = absl::GetFlag(FLAGS_threads);
+  if (*threads < 0 || *threads > 1024) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--threads: ", *threads, " must be in [0, 1024] (0 means all cores)"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Infer(const std::vector<std::string>&, std::string* out) {
   ASSIGN_OR_RETURN(std::string format, FormatFlag({"table", "json"}));
   ASSIGN_OR_RETURN(ModelOptions options, ModelOptionsFlags());
-  ASSIGN_OR_RETURN(Architecture arch, ResolveArchitecture(absl::GetFlag(FLAGS_arch), options, "--arch"));
-  // --batch is shared with training, whose default (128) makes no sense for
-  // latency: infer uses 1 unless --batch is given.
-  const int batch = absl::flags_internal::WasPresentOnCommandLine("batch") ? absl::GetFlag(FLAGS_batch) : 1;
-  if (batch < 1 || batch > 4096) {
-    return absl::InvalidArgumentError(absl::StrCat("--batch: ", batch, " must be in [1, 4096]"));
-  }
-  const int threads_flag = absl::GetFlag(FLAGS_threads);
-  if (threads_flag < 0 || threads_flag > 1024) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--threads: ", threads_flag, " must be in [0, 1024] (0 means all cores)"));
-  }
+  InferResult r;
+  ASSIGN_OR_RETURN(r.arch, ResolveArchitecture(absl::GetFlag(FLAGS_arch), options, "--arch"));
+  int threads_flag = 0;
+  RETURN_IF_ERROR(BatchAndThreadsFlags(&r.batch, &threads_flag));
   nn::SetThreads(threads_flag);
-  const int threads = nn::Threads();
-  ASSIGN_OR_RETURN(std::unique_ptr<workers::InferenceExecutor> ex,
-                   workers::InferenceExecutor::Create(arch, batch, /*seed=*/1));
+  r.threads = nn::Threads();
+  ASSIGN_OR_RETURN(std::unique_ptr<nn::InferenceExecutor> ex,
+                   nn::InferenceExecutor::Create(r.arch, r.batch, /*seed=*/1));
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
   for (int64_t i = 0; i < ex->input_size(); ++i) ex->input()[i] = uniform(rng);
-  const TimingProtocol protocol = DefaultProtocol(threads, batch);
-  ASSIGN_OR_RETURN(workers::TimingResult r, workers::TimeRuns([&] { return ex->Run(); }, protocol));
-  const Environment env = workers::CollectEnvironment(threads);
-  const double images_per_sec = r.median_ms > 0 ? batch * 1e3 / r.median_ms : 0;
-  const std::string name = arch.name().empty() ? ArchitectureId(arch) : arch.name();
-
-  if (format == "json") {
-    JsonWriter json;
-    json.BeginObject();
-    json.Key("arch").String(name);
-    json.Key("arch_id").String(ArchitectureId(arch));
-    json.Key("resolution").Int(arch.input().height());
-    json.Key("batch").Int(batch);
-    json.Key("threads").Int(threads);
-    json.Key("median_ms").Double(r.median_ms);
-    json.Key("p90_ms").Double(r.p90_ms);
-    json.Key("mean_ms").Double(r.mean_ms);
-    json.Key("stddev_ms").Double(r.stddev_ms);
-    json.Key("images_per_sec").Double(images_per_sec);
-    json.Key("number").Int(r.number);
-    json.Key("samples_ms").BeginArray();
-    for (double s : r.samples_ms) json.Double(s);
-    json.EndArray();
-    json.Key("environment");
-    WriteEnvironment(env, json);
-    json.EndObject();
-    *out = json.str();
-    return absl::OkStatus();
-  }
-  Table table({"arch", "batch", "threads", "median_ms", "p90_ms", "mean_ms", "stddev_ms", "images_per_sec"},
-              {true});
-  table.AddRow({name, absl::StrCat(batch), absl::StrCat(threads), FormatDouble(r.median_ms),
-                FormatDouble(r.p90_ms), FormatDouble(r.mean_ms), FormatDouble(r.stddev_ms),
-                FormatDouble(images_per_sec)});
-  *out = absl::StrCat(table.Render(), "\n", protocol.repeat(), " repeats of ", r.number, " runs after ",
-                      protocol.warmup_runs(), " warmup runs; ", env.cpu_model(), ", ", env.isa(), ", ",
-                      env.cores(), " cores, oneDNN ", env.onednn_version(), ", ridge ", env.ridge_version(),
-                      "\n");
+  r.protocol = DefaultProtocol(r.threads, r.batch);
+  ASSIGN_OR_RETURN(r.timing, workers::TimeRuns([&] { return ex->Run(); }, r.protocol));
+  r.env = workers::CollectEnvironment(r.threads);
+  r.name = r.arch.name().empty() ? ArchitectureId(r.arch) : r.arch.name();
+  *out = format == "json" ? InferJson(r) : InferTable(r);
   return absl::OkStatus();
 }
 

@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cli/command.h"
+#include "common/log_flag.h"
 
 namespace ridge::cli {
 namespace {
@@ -57,7 +58,8 @@ std::string CommandUsage(const Command& c) {
 std::string TopUsage(const std::vector<Command>& commands) {
   std::string out =
       "ridge: hardware-aware neural architecture search.\n\n"
-      "usage: ridge COMMAND [ARGS] [--flags]; `ridge COMMAND --help` for one command.\n\n"
+      "usage: ridge COMMAND [ARGS] [--flags]; `ridge COMMAND --help` for one command.\n"
+      "Every command also takes --log_level=trace|debug|info|warn|error|off (logs go to stderr).\n\n"
       "commands:\n";
   size_t width = 0;
   for (const Command& c : commands) width = std::max(width, c.path.size());
@@ -130,6 +132,7 @@ int RunCli(int argc, char** argv) {
     return 0;
   }
   for (const std::string& flag : given) {
+    if (flag == "log_level") continue;  // Every command takes it.
     std::string base = flag;
     if (absl::StartsWith(base, "no") && absl::FindCommandLineFlag(base) == nullptr) base = base.substr(2);
     if (std::find(command->flags.begin(), command->flags.end(), base) == command->flags.end()) {
@@ -143,6 +146,7 @@ int RunCli(int argc, char** argv) {
   }
 
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  if (absl::Status s = ApplyLogLevelFlag(); !s.ok()) return UsageError(std::string(s.message()), command);
   std::vector<std::string> args;
   for (size_t i = 1 + used; i < positional.size(); ++i) args.push_back(positional[i]);
   if (static_cast<int>(args.size()) < command->min_args ||

@@ -42,6 +42,64 @@ absl::StatusOr<Scored> Score(nn::Supernet* net, const nn::Dataset& data, const s
   return s;
 }
 
+// The largest, smallest and reference subnets, then `samples` random ones.
+absl::StatusOr<std::vector<Scored>> ScoreSubnets(nn::Supernet* net, const nn::Dataset& data, const SearchSpace& space,
+                                                 int samples, uint32_t seed) {
+  std::vector<Scored> scored;
+  ASSIGN_OR_RETURN(Scored largest, Score(net, data, "largest", LargestChoice(space)));
+  scored.push_back(largest);
+  ASSIGN_OR_RETURN(Scored smallest, Score(net, data, "smallest", SmallestChoice(space)));
+  scored.push_back(smallest);
+  for (const Architecture& reference : space.references()) {
+    ASSIGN_OR_RETURN(SpaceChoice c, MatchArchitecture(space, reference));
+    ASSIGN_OR_RETURN(Scored s, Score(net, data, reference.name(), c));
+    scored.push_back(s);
+  }
+  std::mt19937_64 eval_rng(seed + 1000);
+  for (int i = 0; i < samples; ++i) {
+    ASSIGN_OR_RETURN(Scored s, Score(net, data, absl::StrCat("sample_", i), SampleUniform(space, eval_rng)));
+    scored.push_back(s);
+  }
+  return scored;
+}
+
+std::string ScoredJson(const SearchSpace& space, const TrainingFlags& tf, const EpochsResult& run,
+                       const std::vector<Scored>& scored) {
+  JsonWriter json;
+  json.BeginObject();
+  json.Key("space").String(space.name());
+  json.Key("epochs").Int(tf.epochs);
+  json.Key("steps").Int(run.train.steps);
+  json.Key("train_loss").Double(run.train.final_loss);
+  json.Key("images_per_sec").Double(run.train.images_per_sec);
+  json.Key("seconds").Double(run.seconds);
+  json.Key("subnets").BeginArray();
+  for (const Scored& s : scored) {
+    json.BeginObject();
+    json.Key("label").String(s.label);
+    json.Key("arch_id").String(ArchitectureId(s.arch));
+    json.Key("macs").Int(s.macs);
+    json.Key("params").Int(s.params);
+    json.Key("proxy_accuracy").Double(s.proxy_accuracy);
+    json.Key("canonical").String(CanonicalEncoding(s.arch));
+    json.EndObject();
+  }
+  json.EndArray();
+  json.EndObject();
+  return json.str();
+}
+
+std::string ScoredTable(const SearchSpace& space, const EpochsResult& run, const std::vector<Scored>& scored) {
+  Table table({"subnet", "arch_id", "macs", "params", "proxy_accuracy"}, {true, true});
+  for (const Scored& s : scored) {
+    table.AddRow({s.label, ArchitectureId(s.arch), absl::StrCat(s.macs), absl::StrCat(s.params),
+                  FormatDouble(s.proxy_accuracy)});
+  }
+  return absl::StrCat(table.Render(), "\nsupernet of ", space.name(), ": ", run.train.steps, " steps, ",
+                      FormatDouble(run.train.images_per_sec), " img/s; proxy accuracy is on the valid split after BN "
+                      "recalibration on 512 training images\n");
+}
+
 absl::Status SupernetTrain(const std::vector<std::string>&, std::string* out) {
   ASSIGN_OR_RETURN(std::string format, FormatFlag({"table", "json"}));
   ASSIGN_OR_RETURN(TrainingFlags tf, TrainingFlagsFromCommandLine());
@@ -67,56 +125,8 @@ absl::Status SupernetTrain(const std::vector<std::string>&, std::string* out) {
                      return nn::CheckpointHeader{"supernet", ToTextProto(space), "", 0, 0};
                    }));
   net->SetSampler(nullptr);
-
-  std::vector<Scored> scored;
-  ASSIGN_OR_RETURN(Scored largest, Score(net.get(), data, "largest", LargestChoice(space)));
-  scored.push_back(largest);
-  ASSIGN_OR_RETURN(Scored smallest, Score(net.get(), data, "smallest", SmallestChoice(space)));
-  scored.push_back(smallest);
-  for (const Architecture& reference : space.references()) {
-    ASSIGN_OR_RETURN(SpaceChoice c, MatchArchitecture(space, reference));
-    ASSIGN_OR_RETURN(Scored s, Score(net.get(), data, reference.name(), c));
-    scored.push_back(s);
-  }
-  std::mt19937_64 eval_rng(tf.seed + 1000);
-  for (int i = 0; i < samples; ++i) {
-    ASSIGN_OR_RETURN(Scored s, Score(net.get(), data, absl::StrCat("sample_", i), SampleUniform(space, eval_rng)));
-    scored.push_back(s);
-  }
-
-  if (format == "json") {
-    JsonWriter json;
-    json.BeginObject();
-    json.Key("space").String(space.name());
-    json.Key("epochs").Int(tf.epochs);
-    json.Key("steps").Int(run.train.steps);
-    json.Key("train_loss").Double(run.train.final_loss);
-    json.Key("images_per_sec").Double(run.train.images_per_sec);
-    json.Key("seconds").Double(run.seconds);
-    json.Key("subnets").BeginArray();
-    for (const Scored& s : scored) {
-      json.BeginObject();
-      json.Key("label").String(s.label);
-      json.Key("arch_id").String(ArchitectureId(s.arch));
-      json.Key("macs").Int(s.macs);
-      json.Key("params").Int(s.params);
-      json.Key("proxy_accuracy").Double(s.proxy_accuracy);
-      json.Key("canonical").String(CanonicalEncoding(s.arch));
-      json.EndObject();
-    }
-    json.EndArray();
-    json.EndObject();
-    *out = json.str();
-    return absl::OkStatus();
-  }
-  Table table({"subnet", "arch_id", "macs", "params", "proxy_accuracy"}, {true, true});
-  for (const Scored& s : scored) {
-    table.AddRow({s.label, ArchitectureId(s.arch), absl::StrCat(s.macs), absl::StrCat(s.params),
-                  FormatDouble(s.proxy_accuracy)});
-  }
-  *out = absl::StrCat(table.Render(), "\nsupernet of ", space.name(), ": ", run.train.steps, " steps, ",
-                      FormatDouble(run.train.images_per_sec), " img/s; proxy accuracy is on the valid split after BN "
-                      "recalibration on 512 training images\n");
+  ASSIGN_OR_RETURN(std::vector<Scored> scored, ScoreSubnets(net.get(), data, space, samples, tf.seed));
+  *out = format == "json" ? ScoredJson(space, tf, run, scored) : ScoredTable(space, run, scored);
   return absl::OkStatus();
 }
 

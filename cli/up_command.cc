@@ -1,4 +1,4 @@
-// `ridge up`: the embedded default (DESIGN.md Sec. 6). One process holds the
+// `ridge up`: the embedded default (docs/design.md §7). One process holds the
 // controller (SQLite under --state_dir) and a measurement worker for device
 // key "local", and talks to the controller over loopback gRPC
 // as any client would: it launches the quickstart campaign, or resumes the
@@ -16,7 +16,8 @@
 #include "common/embedded_file.h"
 #include "common/signal_waiter.h"
 #include "common/status_macros.h"
-#include "controller/auth.h"
+#include "common/logging.h"
+#include "common/token_file.h"
 #include "controller/server.h"
 #include "latency/local_cpu.h"
 #include "supernet/dnnl_context.h"
@@ -51,12 +52,66 @@ absl::StatusOr<CampaignSpec> UpSpec() {
   return absl::InternalError("the embedded quickstart campaign is missing");
 }
 
+// The local measurement path: a worker for device key "local" in this
+// process, leasing over loopback like any remote worker.
+class LocalWorker {
+ public:
+  // Starts it; a machine that cannot serve as a worker leaves it off, with a warning.
+  void Start(controller::Controller& server, const std::string& target) {
+    absl::StatusOr<std::string> token = ReadWorkerToken(server.token_file());
+    absl::StatusOr<LocalCpuMeasurement> cpu = token.ok() ? MeasureLocalCpu() : token.status();
+    if (!cpu.ok()) {
+      Log(Component::kCli)->warn("no local worker: {}", std::string(cpu.status().message()));
+      return;
+    }
+    workers::WorkerOptions w;
+    w.controller = target;
+    w.token = *token;
+    w.device_key = "local";
+    w.self_profile = LocalCpuProfile(*cpu);
+    w.self_profile.set_name("local");
+    w.environment = workers::CollectEnvironment(nn::Threads());
+    worker_ = std::make_unique<workers::Worker>(w, [this](const Job& job) { return measurer_.Measure(job); });
+    thread_ = std::thread([this] { worker_->Run().IgnoreError(); });
+  }
+  // Idempotent.
+  void Stop() {
+    if (worker_ == nullptr) return;
+    worker_->Stop();
+    thread_.join();
+    worker_.reset();
+  }
+  ~LocalWorker() { Stop(); }
+
+ private:
+  workers::Measurer measurer_{/*default_threads=*/0};
+  std::unique_ptr<workers::Worker> worker_;
+  std::thread thread_;
+};
+
+// The unfinished campaign to resume, or a newly launched `spec`; its ID.
+absl::StatusOr<std::string> ResumeOrLaunch(controller::Controller& server, const Connection& c,
+                                           const CampaignSpec& spec) {
+  ASSIGN_OR_RETURN(std::vector<Campaign> unfinished, server.manager().store()->UnfinishedCampaigns());
+  if (!unfinished.empty()) {
+    const Campaign& first = unfinished.front();
+    Log(Component::kCli)->info("resuming unfinished campaign {} ({})", first.campaign_id(), first.spec().name());
+    return first.campaign_id();
+  }
+  LaunchRequest request;
+  *request.mutable_spec() = spec;
+  LaunchResponse response;
+  grpc::Status s = c.campaigns->Launch(c.Context().get(), request, &response);
+  if (!s.ok()) return RpcError(s, "Launch", c.target);
+  Log(Component::kCli)->info("launched campaign {} ({})", response.campaign_id(), spec.name());
+  return response.campaign_id();
+}
+
 absl::Status Up(const std::vector<std::string>&, std::string* out) {
   ASSIGN_OR_RETURN(CampaignSpec spec, UpSpec());
   // Ctrl-C and SIGTERM go to one thread, which stops the controller in order
   // (checkpoints first); the controller's threads inherit the blocked mask.
   SignalWaiter signals;
-
   controller::ControllerOptions options;
   options.listen = "127.0.0.1:0";  // A free port: several `ridge up` may run side by side.
   options.data_dir = absl::GetFlag(FLAGS_state_dir);
@@ -64,65 +119,27 @@ absl::Status Up(const std::vector<std::string>&, std::string* out) {
   std::atomic<bool> interrupted{false};
   signals.Start([&](int) {
     interrupted = true;
-    std::fprintf(stderr, "\nridge up: stopping; checkpointing the campaign (run `ridge up` again to resume)\n");
+    Log(Component::kCli)->info("stopping; checkpointing the campaign (run `ridge up` again to resume)");
     server->Shutdown();
   });
-
   const std::string target = absl::StrCat("127.0.0.1:", server->port());
-  // The local measurement path: a worker for device key "local" in this
-  // process, leasing over loopback like any remote worker.
-  std::unique_ptr<workers::Worker> worker;
-  std::thread worker_thread;
-  absl::StatusOr<std::string> worker_token = controller::ReadWorkerToken(server->token_file());
-  absl::StatusOr<LocalCpuMeasurement> cpu = MeasureLocalCpu();
-  if (worker_token.ok() && cpu.ok()) {
-    workers::WorkerOptions w;
-    w.controller = target;
-    w.token = *worker_token;
-    w.device_key = "local";
-    w.self_profile = LocalCpuProfile(*cpu);
-    w.self_profile.set_name("local");
-    w.environment = workers::CollectEnvironment(nn::Threads());
-    worker = std::make_unique<workers::Worker>(w, [](const Job& job) { return workers::MeasureJob(job, 0); });
-    worker_thread = std::thread([&] { worker->Run().IgnoreError(); });
-  } else {
-    std::fprintf(stderr, "ridge up: no local worker: %s\n",
-                 std::string((worker_token.ok() ? cpu.status() : worker_token.status()).message()).c_str());
-  }
-  auto stop_worker = [&] {
-    if (worker == nullptr) return;
-    worker->Stop();
-    worker_thread.join();
-    worker.reset();
-  };
-  std::fprintf(stderr, "ridge up: controller on %s, state in %s/ (tokens: %s)\n", target.c_str(),
-               options.data_dir.c_str(), server->token_file().c_str());
+  LocalWorker worker;
+  worker.Start(*server, target);
+  Log(Component::kCli)->info("controller on {}, state in {}/ (tokens: {})", target, options.data_dir,
+                             server->token_file());
   absl::StatusOr<Connection> c = Connect(target, server->token_file());
-  absl::StatusOr<std::vector<Campaign>> unfinished = server->manager().store()->UnfinishedCampaigns();
-  absl::Status status = c.status().ok() ? unfinished.status() : c.status();
-  std::string id;
-  if (status.ok() && !unfinished->empty()) {
-    id = unfinished->front().campaign_id();
-    std::fprintf(stderr, "ridge up: resuming unfinished campaign %s (%s)\n", id.c_str(),
-                 unfinished->front().spec().name().c_str());
-  } else if (status.ok()) {
-    LaunchRequest request;
-    *request.mutable_spec() = spec;
-    LaunchResponse response;
-    grpc::Status s = c->campaigns->Launch(c->Context().get(), request, &response);
-    status = s.ok() ? absl::OkStatus() : RpcError(s, "Launch", target);
-    id = response.campaign_id();
-    if (status.ok()) std::fprintf(stderr, "ridge up: launched campaign %s (%s)\n", id.c_str(), spec.name().c_str());
+  absl::StatusOr<std::string> id = c.ok() ? ResumeOrLaunch(*server, *c, spec) : c.status();
+  absl::Status status = id.ok() ? WatchToEnd(*c, *id, out) : id.status();
+  if (interrupted) {
+    status = absl::CancelledError(
+        absl::StrCat("interrupted; campaign ", id.value_or("?"), " resumes from its checkpoint on the next `ridge up`"));
   }
-  if (status.ok()) status = WatchToEnd(*c, id, out);
-  if (interrupted) status = absl::CancelledError(absl::StrCat("interrupted; campaign ", id,
-                                                              " resumes from its checkpoint on the next `ridge up`"));
-  stop_worker();
+  worker.Stop();
   signals.Stop();
   server.reset();
   if (status.ok()) {
     absl::StrAppend(out, "state: ", options.data_dir, "/ridge.db; query it again with `ridge_controller --state_dir=",
-                    options.data_dir, "` and `ridge front show ", id, "`\n");
+                    options.data_dir, "` and `ridge front show ", *id, "`\n");
   }
   return status;
 }

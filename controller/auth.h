@@ -1,4 +1,4 @@
-// Bearer-token auth (DESIGN.md Sec. 6 and 8). A token file holds one token
+// Bearer-token auth (docs/design.md §7 and §9). A token file holds one token
 // per line as "<role> <token>", roles client, worker or admin; blank lines
 // and '#' comments are skipped. Admin may do everything. RPCs carry
 // "authorization: Bearer <token>" in their metadata.
@@ -35,14 +35,6 @@ class TokenTable {
  private:
   std::vector<std::pair<std::string, Role>> roles_;  // Token, role.
 };
-
-// The token a client sends: from a token file's first line of role client
-// or admin, or a file holding just the token.
-absl::StatusOr<std::string> ReadClientToken(const std::string& path);
-
-// The token a worker sends: the first "worker" or "admin" line, or a file
-// holding just the token.
-absl::StatusOr<std::string> ReadWorkerToken(const std::string& path);
 
 // 32 random bytes as hex, from the kernel's CSPRNG.
 absl::StatusOr<std::string> RandomToken();

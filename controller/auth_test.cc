@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "common/token_file.h"
 #include "gtest/gtest.h"
 
 namespace ridge::controller {

@@ -1,21 +1,16 @@
 #include "controller/campaign_manager.h"
 
 #include <algorithm>
-#include <atomic>
 #include <random>
 #include <sys/stat.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "common/logging.h"
 #include "common/status_macros.h"
-#include "latency/hardware_profiles.h"
-#include "proto/architecture.h"
+#include "controller/requests.h"
 #include "search/campaign.h"
-#include "search/pareto.h"
-#include "supernet/dnnl_context.h"
-#include "zoo/zoo.h"
 
 namespace ridge::controller {
 
@@ -30,32 +25,6 @@ std::string NewCampaignId() {
   return absl::StrFormat("c%016x", bits);
 }
 
-// The controller resolves only built-in names: a spec must not make the
-// server read files of its choosing. `ridge campaign launch` inlines a space
-// file as `space` before sending.
-absl::Status CheckNamesAreBuiltin(const CampaignSpec& spec) {
-  const std::vector<std::string> names = ZooSpaceNames();
-  // `field` is "space_ref" or "coarse_space_ref"; the inline field drops "_ref".
-  auto check = [&](absl::string_view field, const std::string& ref) -> absl::Status {
-    if (ref.empty() || std::find(names.begin(), names.end(), ref) != names.end()) return absl::OkStatus();
-    return absl::InvalidArgumentError(absl::StrCat(field, ": '", ref, "' is not a built-in space (",
-                                                   absl::StrJoin(names, ", "), "); send the space inline as `",
-                                                   field.substr(0, field.size() - 4), "`"));
-  };
-  RETURN_IF_ERROR(check("space_ref", spec.space_ref()));
-  RETURN_IF_ERROR(check("coarse_space_ref", spec.coarse_space_ref()));
-  const std::vector<std::string> hardware = BuiltinHardwareNames();
-  for (int i = 0; i < spec.targets_size(); ++i) {
-    const std::string& h = spec.targets(i).hardware();
-    if (!h.empty() && std::find(hardware.begin(), hardware.end(), h) == hardware.end()) {
-      return absl::InvalidArgumentError(absl::StrCat("targets[", i, "].hardware: '", h,
-                                                     "' is not a built-in profile (", absl::StrJoin(hardware, ", "),
-                                                     ")"));
-    }
-  }
-  return absl::OkStatus();
-}
-
 // Every resolution error of a client's spec is the client's mistake.
 absl::Status AsInvalidArgument(const absl::Status& s) {
   if (s.ok() || s.code() == absl::StatusCode::kInvalidArgument || s.code() == absl::StatusCode::kUnimplemented) {
@@ -68,12 +37,12 @@ int64_t NowMs() { return absl::ToUnixMillis(absl::Now()); }
 
 }  // namespace
 
-CampaignManager::CampaignManager(Store* store, ManagerOptions options, JobQueue* jobs)
+CampaignManager::CampaignManager(CampaignStore* store, ManagerOptions options, JobQueue* jobs)
     : store_(store), jobs_(jobs), options_(std::move(options)) {}
 
 absl::StatusOr<search::ResolvedCampaign> CampaignManager::Resolve(const CampaignSpec& spec) {
   search::DeviceProfileFn devices;
-  if (jobs_ != nullptr) devices = [this](const std::string& key) { return DeviceProfile(store_, key); };
+  if (jobs_ != nullptr) devices = [this](const std::string& key) { return DeviceProfile(jobs_->store(), key); };
   return search::ResolveCampaign(spec, "spec", devices);
 }
 
@@ -98,7 +67,7 @@ absl::Status CampaignManager::Start() {
 
 absl::StatusOr<std::string> CampaignManager::Launch(const CampaignSpec& spec) {
   // Everything is checked before anything is written.
-  RETURN_IF_ERROR(CheckNamesAreBuiltin(spec));
+  RETURN_IF_ERROR(CheckSpecNamesAreBuiltin(spec));
   absl::StatusOr<search::ResolvedCampaign> resolved = Resolve(spec);
   RETURN_IF_ERROR(AsInvalidArgument(resolved.status()));
   Campaign c;
@@ -109,6 +78,8 @@ absl::StatusOr<std::string> CampaignManager::Launch(const CampaignSpec& spec) {
   c.set_created_unix(absl::ToUnixSeconds(absl::Now()));
   RETURN_IF_ERROR(store_->InsertCampaign(c));
   RETURN_IF_ERROR(Emit(c.campaign_id(), PENDING, 0, c.total_steps(), {}, {}, "queued"));
+  Log(Component::kController)->info("campaign launched id={} name={} space={}", c.campaign_id(), spec.name(),
+                                    resolved->space.name());
   absl::MutexLock lock(&mu_);
   if (shutting_down_) return absl::UnavailableError("the controller is shutting down; the campaign runs on restart");
   queue_.push_back(c.campaign_id());
@@ -127,8 +98,8 @@ absl::StatusOr<CampaignState> CampaignManager::Cancel(const std::string& campaig
     absl::MutexLock lock(&mu_);
     auto it = running_.find(campaign_id);
     if (it != running_.end()) {
-      // The runner sees the flag between steps and records CANCELLED itself.
-      it->second->cancel = true;
+      // The runner sees the token between steps and records CANCELLED itself.
+      it->second->stop.Cancel();
       while (running_.count(campaign_id) > 0) changed_.Wait(&mu_);
       return CANCELLED;
     }
@@ -171,10 +142,7 @@ void CampaignManager::Shutdown(bool checkpoint) {
     absl::MutexLock lock(&mu_);
     shutting_down_ = true;
     queue_.clear();
-    for (auto& [id, r] : running_) {
-      r->checkpoint_on_stop = checkpoint;
-      r->stop = true;
-    }
+    for (auto& [id, r] : running_) r->stop.Stop(checkpoint);
     while (!running_.empty()) changed_.Wait(&mu_);
     threads.swap(finished_threads_);
   }

@@ -1,5 +1,5 @@
-// Runs campaigns for the controller (DESIGN.md Sec. 6), with no gRPC in
-// sight so that it is unit-tested directly. A launched campaign is written to
+// Runs campaigns for the controller (docs/design.md §6 and §7), with no gRPC
+// in sight so that it is unit-tested directly. A launched campaign is written to
 // the store before Launch returns; up to `max_concurrent` run at once, each on
 // its own thread, and the rest wait as PENDING. A running campaign
 // checkpoints every N steps (and when the manager shuts down), records each
@@ -7,7 +7,6 @@
 #ifndef RIDGE_CONTROLLER_CAMPAIGN_MANAGER_H_
 #define RIDGE_CONTROLLER_CAMPAIGN_MANAGER_H_
 
-#include <atomic>
 #include <deque>
 #include <map>
 #include <memory>
@@ -24,6 +23,7 @@
 #include "controller/store.h"
 #include "proto/services.pb.h"
 #include "search/campaign.h"
+#include "search/campaign_run.h"
 
 namespace ridge::controller {
 
@@ -45,7 +45,7 @@ bool IsFinal(CampaignState state);
 class CampaignManager {
  public:
   // `jobs` may be null: then targets must name hardware, not just a device key.
-  CampaignManager(Store* store, ManagerOptions options, JobQueue* jobs = nullptr);
+  CampaignManager(CampaignStore* store, ManagerOptions options, JobQueue* jobs = nullptr);
   // Shuts down with checkpoints (see Shutdown).
   ~CampaignManager();
 
@@ -73,20 +73,24 @@ class CampaignManager {
   // resume on the next Start. Idempotent.
   void Shutdown(bool checkpoint = true);
 
-  Store* store() { return store_; }
+  CampaignStore* store() { return store_; }
 
  private:
-  // A running campaign's thread and the flags it polls between steps.
+  // A running campaign's thread and the token its run polls between steps.
   struct Running {
     std::thread thread;
-    std::atomic<bool> cancel{false};
-    std::atomic<bool> stop{false};
-    std::atomic<bool> checkpoint_on_stop{true};
+    search::StopToken stop;
   };
+  // The run's progress sink: events, checkpoint records, device loop
+  // (campaign_runner.cc).
+  class RunSink;
   void ScheduleLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The runner thread's body; Run records a failure and frees the slot.
   void Run(std::string campaign_id, Running* running);
   absl::Status RunCampaign(const std::string& campaign_id, Running* running);
+  // Checkpoint path and interval, and the checkpoint to resume from.
+  absl::StatusOr<search::CampaignRunOptions> RunOptions(const std::string& campaign_id, const CampaignSpec& spec);
+  absl::Status StoreResult(const std::string& campaign_id, search::CampaignRun& run, RunSink* sink);
   // Appends an event (and updates the stored progress) and wakes watchers.
   absl::Status Emit(const std::string& campaign_id, CampaignState state, int64_t step, int64_t total,
                     const std::vector<PolicyResult>& policies, const std::vector<double>& rewards,
@@ -95,7 +99,7 @@ class CampaignManager {
   // Resolves a spec, with device keys looked up among registered workers.
   absl::StatusOr<search::ResolvedCampaign> Resolve(const CampaignSpec& spec);
 
-  Store* store_;
+  CampaignStore* store_;
   JobQueue* jobs_;
   const ManagerOptions options_;
   absl::Mutex mu_;

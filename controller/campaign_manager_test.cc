@@ -69,7 +69,7 @@ void WaitForStep(CampaignManager& m, const std::string& id, int64_t step) {
 
 TEST(CampaignManager, RunsACampaignToItsFronts) {
   Fixture f("run");
-  CampaignManager m(f.store.get(), f.options);
+  CampaignManager m(&f.store->campaigns(), f.options);
   ASSERT_TRUE(m.Start().ok());
   CampaignSpec spec = TinySpec(6);
   spec.set_retrain_epochs(1);
@@ -85,19 +85,19 @@ TEST(CampaignManager, RunsACampaignToItsFronts) {
   ASSERT_EQ(c.results_size(), 2);
   EXPECT_EQ(c.results(0).argmax().input().height(), 28);  // No deployment shape: the proxy's.
   int64_t total = 0;
-  auto points = f.store->QueryFront(*id, FrontQuery{}, &total);
+  auto points = f.store->campaigns().QueryFront(*id, FrontQuery{}, &total);
   ASSERT_TRUE(points.ok());
   EXPECT_GT(total, 0);
   for (const ParetoPoint& p : *points) {
     EXPECT_TRUE(p.has_standalone_accuracy()) << p.arch_id();
     EXPECT_GT(p.standalone_accuracy(), 0);
   }
-  EXPECT_EQ(f.store->Hypervolumes(*id)->size(), 2u);
+  EXPECT_EQ(f.store->campaigns().Hypervolumes(*id)->size(), 2u);
 }
 
 TEST(CampaignManager, BadSpecIsRefusedAndNothingIsCreated) {
   Fixture f("bad");
-  CampaignManager m(f.store.get(), f.options);
+  CampaignManager m(&f.store->campaigns(), f.options);
   CampaignSpec spec = TinySpec(6);
   spec.mutable_targets(1)->set_hardware("no_such_chip");
   absl::StatusOr<std::string> id = m.Launch(spec);
@@ -112,12 +112,12 @@ TEST(CampaignManager, BadSpecIsRefusedAndNothingIsCreated) {
   spec.set_space_ref("/etc/passwd");
   EXPECT_EQ(m.Launch(spec).status().code(), absl::StatusCode::kInvalidArgument);
   std::string next;
-  EXPECT_TRUE(f.store->ListCampaigns(10, "", &next)->empty());
+  EXPECT_TRUE(f.store->campaigns().ListCampaigns(10, "", &next)->empty());
 }
 
 TEST(CampaignManager, CancelsRunningAndQueuedCampaigns) {
   Fixture f("cancel");
-  CampaignManager m(f.store.get(), f.options);
+  CampaignManager m(&f.store->campaigns(), f.options);
   ASSERT_TRUE(m.Start().ok());
   const std::string first = *m.Launch(TinySpec(100000));
   const std::string second = *m.Launch(TinySpec(6));
@@ -136,19 +136,19 @@ TEST(CampaignManager, ResumesFromTheLastCheckpointAfterARestart) {
   Fixture f("resume");
   std::string id;
   {
-    CampaignManager m(f.store.get(), f.options);
+    CampaignManager m(&f.store->campaigns(), f.options);
     ASSERT_TRUE(m.Start().ok());
     id = *m.Launch(TinySpec(16, 4));
     ASSERT_NO_FATAL_FAILURE(WaitForStep(m, id, 6));
     // Destroying the manager stops the campaign with a checkpoint, as SIGTERM does.
   }
-  Campaign stopped = *f.store->GetCampaign(id);
+  Campaign stopped = *f.store->campaigns().GetCampaign(id);
   EXPECT_EQ(stopped.state(), COARSE);
-  ASSERT_TRUE(f.store->LatestCheckpoint(id)->has_value());
-  const int64_t resumed_at = (*f.store->LatestCheckpoint(id))->step;
+  ASSERT_TRUE(f.store->campaigns().LatestCheckpoint(id)->has_value());
+  const int64_t resumed_at = (*f.store->campaigns().LatestCheckpoint(id))->step;
   EXPECT_GE(resumed_at, 6);
 
-  CampaignManager m(f.store.get(), f.options);
+  CampaignManager m(&f.store->campaigns(), f.options);
   ASSERT_TRUE(m.Start().ok());
   std::vector<ProgressEvent> events = Follow(m, id);
   bool saw_resume = false;
@@ -169,17 +169,17 @@ TEST(CampaignManager, CoarseThenFineResumesInTheFineStage) {
   spec.mutable_training()->set_fine_steps(10);
   std::string id;
   {
-    CampaignManager m(f.store.get(), f.options);
+    CampaignManager m(&f.store->campaigns(), f.options);
     ASSERT_TRUE(m.Start().ok());
     id = *m.Launch(spec);
     ASSERT_NO_FATAL_FAILURE(WaitForStep(m, id, 9));
   }
-  Campaign stopped = *f.store->GetCampaign(id);
+  Campaign stopped = *f.store->campaigns().GetCampaign(id);
   EXPECT_EQ(stopped.state(), FINE);
   EXPECT_EQ(stopped.total_steps(), 16);
-  EXPECT_EQ((*f.store->LatestCheckpoint(id))->stage, "fine");
+  EXPECT_EQ((*f.store->campaigns().LatestCheckpoint(id))->stage, "fine");
 
-  CampaignManager m(f.store.get(), f.options);
+  CampaignManager m(&f.store->campaigns(), f.options);
   ASSERT_TRUE(m.Start().ok());
   std::vector<ProgressEvent> events = Follow(m, id);
   ASSERT_FALSE(events.empty());
@@ -190,7 +190,7 @@ TEST(CampaignManager, CoarseThenFineResumesInTheFineStage) {
   EXPECT_TRUE(resumed_in_fine);
   EXPECT_EQ(events.back().state(), DONE) << events.back().message();
   int64_t total = 0;
-  ASSERT_TRUE(f.store->QueryFront(id, FrontQuery{}, &total).ok());
+  ASSERT_TRUE(f.store->campaigns().QueryFront(id, FrontQuery{}, &total).ok());
   EXPECT_GT(total, 0);
 }
 

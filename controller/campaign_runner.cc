@@ -1,56 +1,111 @@
-// The body of one campaign's thread: build the search, resume from the last
-// checkpoint, step with progress events and periodic checkpoints, then score
-// the fronts and store them.
-#include <atomic>
-#include <cstdio>
+// The body of one campaign's thread: the shared CampaignRun (search/), with
+// the controller as its progress sink. The sink turns progress into stored
+// events (what Watch streams), records checkpoints in the store, and runs
+// the closed loop with measurement workers; once the run is done the front
+// is measured (for device targets) and stored.
+#include <optional>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/logging.h"
 #include "common/status_macros.h"
 #include "controller/campaign_manager.h"
-#include "proto/architecture.h"
-#include "search/campaign.h"
-#include "supernet/dnnl_context.h"
+#include "search/campaign_run.h"
 
 namespace ridge::controller {
 
-namespace {
+// The controller's view of a run.
+class CampaignManager::RunSink : public search::ProgressSink {
+ public:
+  RunSink(CampaignManager* manager, std::string campaign_id)
+      : manager_(manager), campaign_id_(std::move(campaign_id)) {}
 
-// Each policy's current argmax and its latency: what Watch shows.
-std::vector<PolicyResult> Snapshot(search::TunasSearch& s) {
-  std::vector<PolicyResult> out;
-  for (const search::PolicyState& p : s.policies()) {
-    PolicyResult r;
-    r.set_hardware(p.target.profile.name());
-    r.set_budget_ms(p.target.budget_ms);
-    absl::StatusOr<Architecture> arch =
-        BuildArchitecture(s.decisions().space(), s.decisions().ToChoice(p.policy->Argmax()));
-    if (arch.ok()) {
-      *r.mutable_argmax() = s.AtDeployment(*arch);
-      r.set_arch_id(ArchitectureId(*arch));
-      r.set_latency_ms(s.LatencyMs(*arch, p.target).value_or(0));
+  absl::Status Started(search::CampaignRun& run, const std::string& message) override {
+    run_ = &run;
+    RETURN_IF_ERROR(Emit(message));
+    devices_.emplace(manager_->jobs_, &run.search(), campaign_id_, manager_->options_.device,
+                     [this](const std::string& said) { Tell(said); });
+    if (devices_->has_devices() && manager_->jobs_ == nullptr) {
+      return absl::FailedPreconditionError("device-key targets need the controller's job queue");
     }
-    out.push_back(std::move(r));
+    return devices_->Start();
   }
-  return out;
-}
+  absl::Status Stepped(search::CampaignRun& run, const search::StepReport&) override {
+    RETURN_IF_ERROR(devices_->AfterStep());
+    const search::TunasSearch& s = run.search();
+    if (s.step() % manager_->options_.event_every_steps != 0 && !s.done()) return absl::OkStatus();
+    return Emit("searching");
+  }
+  absl::Status Said(search::CampaignRun&, CampaignState, const std::string& message) override {
+    return Emit(message);
+  }
+  absl::Status Checkpointed(search::CampaignRun& run, const std::string& path) override {
+    // Recorded only after the file is in place: a crash in between leaves
+    // the older record, whose step the new file also covers.
+    return manager_->store_->RecordCheckpoint(
+        campaign_id_, {path, absl::AsciiStrToLower(CampaignState_Name(run.search().stage())), run.search().step(),
+                       absl::ToUnixMillis(absl::Now())});
+  }
 
-std::vector<double> Rewards(const search::TunasSearch& s) {
-  std::vector<double> out;
-  for (const search::PolicyState& p : s.policies()) out.push_back(p.last_reward);
-  return out;
-}
+  // An event at the run's state (or `state` when given) and step.
+  absl::Status Emit(const std::string& message, std::optional<CampaignState> state = std::nullopt) {
+    const search::TunasSearch& s = run_->search();
+    return manager_->Emit(campaign_id_, state.value_or(state_.value_or(run_->state())), s.step(), s.total_steps(),
+                          Snapshot(), Rewards(), message);
+  }
+  // Device messages come from inside DeviceLoop, which cannot fail on them.
+  void Tell(const std::string& message) {
+    const absl::Status said = Emit(message);
+    if (!said.ok()) Log(Component::kController)->warn("event not recorded campaign={} error={}", campaign_id_,
+                                                      std::string(said.message()));
+  }
 
-}  // namespace
+  DeviceLoop& devices() { return *devices_; }
+  void set_state(CampaignState state) { state_ = state; }
+
+ private:
+  // Each policy's current argmax at the deployment shape: what Watch shows.
+  std::vector<PolicyResult> Snapshot() {
+    std::vector<PolicyResult> out;
+    absl::StatusOr<std::vector<search::ArgmaxView>> argmaxes = run_->Argmaxes();
+    for (const search::PolicyState& p : run_->search().policies()) {
+      PolicyResult r;
+      r.set_hardware(p.target.profile.name());
+      r.set_budget_ms(p.target.budget_ms);
+      out.push_back(std::move(r));
+    }
+    if (!argmaxes.ok()) return out;
+    for (size_t i = 0; i < out.size(); ++i) {
+      *out[i].mutable_argmax() = run_->search().AtDeployment((*argmaxes)[i].arch);
+      out[i].set_arch_id((*argmaxes)[i].arch_id);
+      out[i].set_latency_ms((*argmaxes)[i].latency_ms);
+    }
+    return out;
+  }
+  std::vector<double> Rewards() const {
+    std::vector<double> out;
+    for (const search::PolicyState& p : run_->search().policies()) out.push_back(p.last_reward);
+    return out;
+  }
+
+  CampaignManager* manager_;
+  const std::string campaign_id_;
+  search::CampaignRun* run_ = nullptr;
+  std::optional<DeviceLoop> devices_;
+  std::optional<CampaignState> state_;  // Overrides the run's (MEASURING).
+};
 
 void CampaignManager::Run(std::string campaign_id, Running* running) {
   absl::Status status = RunCampaign(campaign_id, running);
   if (!status.ok()) {
-    std::fprintf(stderr, "campaign %s failed: %s\n", campaign_id.c_str(), status.ToString().c_str());
+    Log(Component::kController)->error("campaign failed id={} error={}", campaign_id, std::string(status.message()));
     absl::StatusOr<Campaign> c = store_->GetCampaign(campaign_id);
     const absl::Status emitted = Emit(campaign_id, FAILED, c.ok() ? c->step() : 0, c.ok() ? c->total_steps() : 0, {},
                                       {}, absl::StrCat("failed: ", status.message()), std::string(status.message()));
-    if (!emitted.ok()) std::fprintf(stderr, "campaign %s: %s\n", campaign_id.c_str(), emitted.ToString().c_str());
+    if (!emitted.ok()) {
+      Log(Component::kController)->error("failure not recorded id={} error={}", campaign_id,
+                                         std::string(emitted.message()));
+    }
   }
   absl::MutexLock lock(&mu_);
   auto it = running_.find(campaign_id);
@@ -61,81 +116,55 @@ void CampaignManager::Run(std::string campaign_id, Running* running) {
   ScheduleLocked();
 }
 
+absl::StatusOr<search::CampaignRunOptions> CampaignManager::RunOptions(const std::string& campaign_id,
+                                                                       const CampaignSpec& spec) {
+  search::CampaignRunOptions options;
+  options.checkpoint_path = CheckpointPath(campaign_id);
+  options.checkpoint_every_steps =
+      spec.checkpoint_every_steps() > 0 ? spec.checkpoint_every_steps() : options_.checkpoint_every_steps;
+  ASSIGN_OR_RETURN(std::optional<CheckpointRecord> last, store_->LatestCheckpoint(campaign_id));
+  if (last.has_value()) options.resume_from = last->path;
+  return options;
+}
+
 absl::Status CampaignManager::RunCampaign(const std::string& campaign_id, Running* running) {
   ASSIGN_OR_RETURN(Campaign campaign, store_->GetCampaign(campaign_id));
   ASSIGN_OR_RETURN(search::ResolvedCampaign c, Resolve(campaign.spec()));
-  nn::SetThreads(c.spec.training().threads());  // Per thread: OpenMP's thread count is thread-local.
-  ASSIGN_OR_RETURN(nn::Dataset data, nn::LoadFashionMnist(c.data));
-  ASSIGN_OR_RETURN(std::unique_ptr<search::TunasSearch> s,
-                   search::TunasSearch::Create(c.space, c.targets, data, c.options));
-  const int64_t total = s->total_steps();
-  ASSIGN_OR_RETURN(std::optional<CheckpointRecord> last, store_->LatestCheckpoint(campaign_id));
-  std::string started = "search started";
-  if (last.has_value()) {
-    RETURN_IF_ERROR(WithContext(s->RestoreCheckpoint(last->path), "resuming"));
-    started = absl::StrCat("resumed from the checkpoint at step ", s->step());
+  ASSIGN_OR_RETURN(search::CampaignRunOptions options, RunOptions(campaign_id, c.spec));
+  RunSink sink(this, campaign_id);
+  ASSIGN_OR_RETURN(std::unique_ptr<search::CampaignRun> run, search::CampaignRun::Create(std::move(c), options, &sink));
+  Log(Component::kController)->info("campaign running id={} step={} total_steps={}", campaign_id,
+                                    run->search().step(), run->search().total_steps());
+  ASSIGN_OR_RETURN(search::RunEnd end, run->Run(running->stop));
+  switch (end) {
+    case search::RunEnd::kCancelled:
+      return sink.Emit("cancelled", CANCELLED);
+    case search::RunEnd::kStopped:
+      return sink.Emit(absl::StrCat("controller stopping; resumes from step ", run->search().step()));
+    case search::RunEnd::kDone:
+      break;
   }
-  CampaignState state = s->stage();
-  RETURN_IF_ERROR(Emit(campaign_id, state, s->step(), total, Snapshot(*s), Rewards(*s), started));
-  DeviceLoop devices(jobs_, s.get(), campaign_id, options_.device, [&](const std::string& message) {
-    const absl::Status said = Emit(campaign_id, state, s->step(), total, Snapshot(*s), Rewards(*s), message);
-    if (!said.ok()) std::fprintf(stderr, "campaign %s: %s\n", campaign_id.c_str(), said.ToString().c_str());
-  });
-  if (devices.has_devices() && jobs_ == nullptr) {
-    return absl::FailedPreconditionError("device-key targets need the controller's job queue");
-  }
-  RETURN_IF_ERROR(devices.Start());
+  return StoreResult(campaign_id, *run, &sink);
+}
 
-  const int64_t every = c.spec.checkpoint_every_steps() > 0 ? c.spec.checkpoint_every_steps()
-                                                             : options_.checkpoint_every_steps;
-  const std::string path = CheckpointPath(campaign_id);
-  auto checkpoint = [&]() -> absl::Status {
-    RETURN_IF_ERROR(s->SaveCheckpoint(path));
-    // Recorded only after the file is in place: a crash in between leaves
-    // the older record, whose step the new file also covers.
-    return store_->RecordCheckpoint(campaign_id, {path, absl::AsciiStrToLower(CampaignState_Name(s->stage())),
-                                                  s->step(), absl::ToUnixMillis(absl::Now())});
-  };
-  while (!s->done()) {
-    if (running->cancel) {
-      return Emit(campaign_id, CANCELLED, s->step(), total, Snapshot(*s), Rewards(*s), "cancelled");
-    }
-    if (running->stop) {
-      if (running->checkpoint_on_stop) RETURN_IF_ERROR(checkpoint());
-      return Emit(campaign_id, state, s->step(), total, Snapshot(*s), Rewards(*s),
-                  absl::StrCat("controller stopping; resumes from step ", s->step()));
-    }
-    ASSIGN_OR_RETURN(search::StepReport report, s->Step());
-    state = s->stage();
-    if (!report.stage_began.empty()) {
-      RETURN_IF_ERROR(Emit(campaign_id, state, s->step(), total, Snapshot(*s), Rewards(*s), report.stage_began));
-    }
-    RETURN_IF_ERROR(devices.AfterStep());
-    if (s->step() % every == 0 || s->done()) RETURN_IF_ERROR(checkpoint());
-    if (s->step() % options_.event_every_steps == 0 || s->done()) {
-      RETURN_IF_ERROR(Emit(campaign_id, state, s->step(), total, Snapshot(*s), Rewards(*s), "searching"));
-    }
-  }
-
-  state = EVALUATING;
-  RETURN_IF_ERROR(Emit(campaign_id, EVALUATING, total, total, Snapshot(*s), Rewards(*s),
-                       "scoring front candidates: proxy accuracy on the valid split after BN recalibration"));
-  ASSIGN_OR_RETURN(search::CampaignResult result, search::FinishCampaign(s.get()));
-  RETURN_IF_ERROR(search::RetrainFront(c, data, &result, [&](const std::string& message) {
-    const absl::Status said = Emit(campaign_id, EVALUATING, total, total, Snapshot(*s), Rewards(*s), message);
-    if (!said.ok()) std::fprintf(stderr, "campaign %s: %s\n", campaign_id.c_str(), said.ToString().c_str());
-  }));
-  ASSIGN_OR_RETURN(std::vector<ParetoPoint> points, search::ToParetoPoints(*s, result));
-  if (devices.has_devices()) {
-    state = MEASURING;
-    RETURN_IF_ERROR(devices.MeasureFront(&points));
+// Measures the front for device targets, then stores points and results.
+absl::Status CampaignManager::StoreResult(const std::string& campaign_id, search::CampaignRun& run, RunSink* sink) {
+  const search::CampaignResult& result = run.result();
+  ASSIGN_OR_RETURN(std::vector<ParetoPoint> points, search::ToParetoPoints(run.search(), result));
+  if (sink->devices().has_devices()) {
+    sink->set_state(MEASURING);
+    RETURN_IF_ERROR(sink->devices().MeasureFront(&points));
   }
   std::map<std::string, double> hypervolume;
   for (const search::HardwareFront& f : result.fronts) hypervolume[f.hardware] = f.hypervolume;
   RETURN_IF_ERROR(store_->ReplaceFront(campaign_id, points, hypervolume));
-  ASSIGN_OR_RETURN(std::vector<PolicyResult> results, search::ToPolicyResults(*s, result));
+  ASSIGN_OR_RETURN(std::vector<PolicyResult> results, search::ToPolicyResults(run.search(), result));
   RETURN_IF_ERROR(store_->SetResults(campaign_id, results));
-  std::vector<double> rewards = Rewards(*s);
+  std::vector<double> rewards;
+  for (const search::PolicyState& p : run.search().policies()) rewards.push_back(p.last_reward);
+  const int64_t total = run.search().total_steps();
+  Log(Component::kController)->info("campaign done id={} points={} hardware={}", campaign_id, points.size(),
+                                    result.fronts.size());
   return Emit(campaign_id, DONE, total, total, results, rewards,
               absl::StrCat("done: ", points.size(), " Pareto points over ", result.fronts.size(), " hardware"));
 }

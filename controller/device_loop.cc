@@ -3,7 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "latency/hardware_profiles.h"
-#include "latency/measured_models.h"
+#include "latency/calibrated_roofline_model.h"
 #include "proto/architecture.h"
 
 namespace ridge::controller {
@@ -20,7 +20,7 @@ std::vector<MeasuredArch> ToMeasuredArchs(const std::vector<std::pair<Architectu
   return out;
 }
 
-absl::StatusOr<HardwareProfile> DeviceProfile(Store* store, const std::string& device_key) {
+absl::StatusOr<HardwareProfile> DeviceProfile(JobStore* store, const std::string& device_key) {
   ASSIGN_OR_RETURN(std::vector<WorkerRecord> workers, store->ListWorkers());
   for (auto it = workers.rbegin(); it != workers.rend(); ++it) {
     if (it->device_key == device_key && it->profile.peak_macs_per_sec() > 0) return it->profile;

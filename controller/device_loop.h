@@ -1,5 +1,5 @@
-// The closed loop between a campaign and its measurement workers (DESIGN.md
-// Sec. 4, 6 and 7), for targets that name a device key:
+// The closed loop between a campaign and its measurement workers (docs/design.md
+// §4, 6 and 7), for targets that name a device key:
 // - at the start, the target is priced by its roofline calibrated on the
 //   key's stored measurements, if there are enough, else by its roofline
 //   profile;
@@ -21,7 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "controller/job_queue.h"
-#include "latency/measured_models.h"
+#include "latency/latency_model.h"
 #include "search/tunas.h"
 
 namespace ridge::controller {
@@ -64,7 +64,7 @@ class DeviceLoop {
 std::vector<MeasuredArch> ToMeasuredArchs(const std::vector<std::pair<Architecture, Measurement>>& stored);
 
 // The self-measured profile of the latest worker of `device_key`.
-absl::StatusOr<HardwareProfile> DeviceProfile(Store* store, const std::string& device_key);
+absl::StatusOr<HardwareProfile> DeviceProfile(JobStore* store, const std::string& device_key);
 
 }  // namespace ridge::controller
 

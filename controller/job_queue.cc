@@ -1,14 +1,18 @@
 #include "controller/job_queue.h"
 
-#include <cmath>
 #include <random>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
+#include "common/logging.h"
+#include "controller/requests.h"
 #include "proto/architecture.h"
+#include "proto/space.h"
 #include "proto/validate.h"
+#include "zoo/zoo.h"
 
 namespace ridge::controller {
 namespace {
@@ -25,35 +29,22 @@ absl::Status CheckRange(const std::string& field, double value, double lo, doubl
   return absl::OkStatus();
 }
 
-absl::Status ValidateMeasurement(const Measurement& m) {
-  if (m.job_id().empty()) return absl::InvalidArgumentError("measurement.job_id: empty");
-  RETURN_IF_ERROR(CheckRange("measurement.median_ms", m.median_ms(), 1e-6, 3.6e6));
-  if (m.samples_ms_size() == 0 || m.samples_ms_size() > 10000) {
-    return absl::InvalidArgumentError(absl::StrCat("measurement.samples_ms: ", m.samples_ms_size(),
-                                                   " samples; must be 1 to 10000"));
-  }
-  for (int i = 0; i < m.samples_ms_size(); ++i) {
-    RETURN_IF_ERROR(CheckRange(absl::StrCat("measurement.samples_ms[", i, "]"), m.samples_ms(i), 0, 3.6e6));
-  }
-  for (int i = 0; i < m.layers_size(); ++i) {
-    RETURN_IF_ERROR(CheckRange(absl::StrCat("measurement.layers[", i, "].median_ms"), m.layers(i).median_ms(), 0,
-                               3.6e6));
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
-absl::Status ValidateDeviceKey(const std::string& key, const std::string& field) {
-  if (key.empty() || key.size() > 64) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": '", key, "' must have 1 to 64 characters"));
+absl::StatusOr<std::vector<Architecture>> ArchitecturesToMeasure(const MeasureRequest& request) {
+  std::vector<Architecture> archs(request.architectures().begin(), request.architectures().end());
+  if (request.space().empty()) return archs;
+  ASSIGN_OR_RETURN(SearchSpace space, LoadZooSpace(request.space()));
+  std::mt19937_64 rng(request.seed());
+  std::set<std::string> seen;
+  // Distinct samples: a duplicate would weigh one architecture twice.
+  for (int tries = 0; static_cast<int>(archs.size()) < request.count() && tries < 100 * request.count(); ++tries) {
+    ASSIGN_OR_RETURN(Architecture a, BuildArchitecture(space, SampleUniform(space, rng)));
+    if (request.has_input()) *a.mutable_input() = request.input();
+    if (request.num_classes() > 0) a.set_num_classes(request.num_classes());
+    if (seen.insert(ArchitectureId(a)).second) archs.push_back(std::move(a));
   }
-  for (char ch : key) {
-    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_' && ch != '.' && ch != '-') {
-      return absl::InvalidArgumentError(absl::StrCat(field, ": '", key, "' may hold only letters, digits, _ . -"));
-    }
-  }
-  return absl::OkStatus();
+  return archs;
 }
 
 absl::StatusOr<TimingProtocol> ResolveProtocol(const TimingProtocol& requested) {
@@ -76,7 +67,7 @@ absl::StatusOr<TimingProtocol> ResolveProtocol(const TimingProtocol& requested) 
   return p;
 }
 
-JobQueue::JobQueue(Store* store, JobQueueOptions options, std::function<int64_t()> now_ms)
+JobQueue::JobQueue(JobStore* store, JobQueueOptions options, std::function<int64_t()> now_ms)
     : store_(store), options_(options), now_ms_(std::move(now_ms)) {
   if (!now_ms_) now_ms_ = [] { return absl::ToUnixMillis(absl::Now()); };
 }
@@ -88,8 +79,6 @@ void JobQueue::Wake() {
 }
 
 absl::StatusOr<RegisterResponse> JobQueue::Register(const RegisterRequest& request) {
-  RETURN_IF_ERROR(ValidateDeviceKey(request.device_key(), "device_key"));
-  if (request.has_self_profile()) RETURN_IF_ERROR(ValidateHardwareProfile(request.self_profile(), "self_profile"));
   WorkerRecord w;
   w.worker_id = NewId('w');
   w.device_key = request.device_key();
@@ -104,7 +93,6 @@ absl::StatusOr<RegisterResponse> JobQueue::Register(const RegisterRequest& reque
 }
 
 absl::StatusOr<bool> JobQueue::Heartbeat(const HeartbeatRequest& request) {
-  RETURN_IF_ERROR(CheckRange("running_jobs", request.running_jobs(), 0, 1024));
   absl::Status s = store_->TouchWorker(request.worker_id(), request.running_jobs(), now_ms_());
   if (absl::IsNotFound(s)) return false;
   RETURN_IF_ERROR(s);
@@ -112,7 +100,6 @@ absl::StatusOr<bool> JobQueue::Heartbeat(const HeartbeatRequest& request) {
 }
 
 absl::StatusOr<std::vector<Job>> JobQueue::Lease(const LeaseJobsRequest& request, absl::Duration wait) {
-  RETURN_IF_ERROR(CheckRange("max_jobs", request.max_jobs(), 1, 64));
   ASSIGN_OR_RETURN(WorkerRecord worker, store_->GetWorker(request.worker_id()));
   if (worker.quarantined) {
     return absl::FailedPreconditionError(absl::StrCat("worker ", worker.worker_id, " is quarantined after ",
@@ -156,15 +143,13 @@ absl::StatusOr<bool> JobQueue::Report(const ReportMeasurementRequest& request) {
   bool duplicate = false;
   if (!request.error().empty()) {
     const std::string& job_id = request.measurement().job_id();
-    if (job_id.empty()) return absl::InvalidArgumentError("measurement.job_id: empty; a failure must name its job");
     ASSIGN_OR_RETURN(bool quarantined, store_->FailJob(worker.worker_id, job_id, request.error().substr(0, 2000),
                                                        options_.max_attempts, options_.quarantine_after, now_ms_()));
     if (quarantined) {
-      std::fprintf(stderr, "controller: worker %s (%s) quarantined after %d failures in a row\n",
-                   worker.worker_id.c_str(), worker.device_key.c_str(), options_.quarantine_after);
+      Log(Component::kController)->warn("worker quarantined worker={} device_key={} failures_in_a_row={}",
+                                        worker.worker_id, worker.device_key, options_.quarantine_after);
     }
   } else {
-    RETURN_IF_ERROR(ValidateMeasurement(request.measurement()));
     Measurement m = request.measurement();
     m.set_worker_id(worker.worker_id);
     m.set_device_key(worker.device_key);

@@ -1,4 +1,4 @@
-// Measurement jobs for workers (DESIGN.md Sec. 6): workers pull, the
+// Measurement jobs for workers (docs/design.md §7): workers pull, the
 // controller never dials a device. Jobs are leased with deadlines and go
 // back to the queue when a lease runs out; reports are idempotent by job
 // ID; a worker that fails K jobs in a row is quarantined; jobs match workers
@@ -28,12 +28,11 @@ struct JobQueueOptions {
   int max_attempts = 3;                // A job fails for good after these.
 };
 
-// Device keys: 1 to 64 of [A-Za-z0-9_.-].
-absl::Status ValidateDeviceKey(const std::string& key, const std::string& field);
-
+// Requests reach JobQueue validated (controller/requests.h); it checks only
+// what depends on its state (unknown or quarantined workers, unknown jobs).
 class JobQueue {
  public:
-  JobQueue(Store* store, JobQueueOptions options, std::function<int64_t()> now_ms = nullptr);
+  JobQueue(JobStore* store, JobQueueOptions options, std::function<int64_t()> now_ms = nullptr);
 
   absl::StatusOr<RegisterResponse> Register(const RegisterRequest& request);
   // False if the worker is unknown (it must register again).
@@ -57,19 +56,24 @@ class JobQueue {
   // Whether any worker that is neither lost nor quarantined serves the key.
   absl::StatusOr<bool> HasLiveWorker(const std::string& device_key);
 
-  Store* store() { return store_; }
+  JobStore* store() { return store_; }
   const JobQueueOptions& options() const { return options_; }
 
  private:
   void Wake();
 
-  Store* store_;
+  JobStore* store_;
   const JobQueueOptions options_;
   std::function<int64_t()> now_ms_;
   absl::Mutex mu_;
   absl::CondVar changed_;
   int64_t generation_ ABSL_GUARDED_BY(mu_) = 0;  // Bumped on every submit and report.
 };
+
+// The architectures a validated Measure request names, or `count` distinct
+// ones sampled uniformly from its built-in space with its seed (fewer if the
+// space has fewer).
+absl::StatusOr<std::vector<Architecture>> ArchitecturesToMeasure(const MeasureRequest& request);
 
 // The timing protocol a job runs with: the request's fields, defaults for
 // unset ones (warmup 3, repeat 7, min_repeat_ms 50, cooldown_ms 10), checked

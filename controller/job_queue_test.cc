@@ -18,7 +18,7 @@ class JobQueueTest : public ::testing::Test {
     store_ = *Store::Open(path);
     JobQueueOptions options;
     options.lease_ms = 1000;
-    queue_ = std::make_unique<JobQueue>(store_.get(), options, [this] { return now_; });
+    queue_ = std::make_unique<JobQueue>(&store_->jobs(), options, [this] { return now_; });
   }
 
   std::string AddWorker(const std::string& key) {
@@ -67,7 +67,7 @@ TEST_F(JobQueueTest, TwoWorkersOnOneKeyShareTheJobs) {
   EXPECT_EQ(ja[0].protocol().repeat(), 7);  // Defaults filled in.
   EXPECT_FALSE(*Report(a, ja[0].job_id(), 3.0));
   EXPECT_FALSE(*Report(b, jb[0].job_id(), 3.1));
-  EXPECT_EQ(store_->Measurements("zen")->size(), 2u);
+  EXPECT_EQ(store_->jobs().Measurements("zen")->size(), 2u);
   ListWorkersResponse w = *queue_->Workers("zen");
   EXPECT_EQ(w.workers_size(), 2);
   EXPECT_EQ(w.jobs().at("done"), 2);
@@ -85,8 +85,8 @@ TEST_F(JobQueueTest, AnExpiredLeaseIsRequeuedAndADuplicateReportCountsOnce) {
   EXPECT_FALSE(*Report(b, id, 2.0));
   EXPECT_TRUE(*Report(b, id, 2.0));  // The same report again.
   EXPECT_TRUE(*Report(a, id, 2.5));  // A late report of the old lease.
-  EXPECT_EQ(store_->Measurements("zen")->size(), 1u);
-  EXPECT_EQ(store_->GetJob(id)->state, JobState::kDone);
+  EXPECT_EQ(store_->jobs().Measurements("zen")->size(), 1u);
+  EXPECT_EQ(store_->jobs().GetJob(id)->state, JobState::kDone);
 }
 
 TEST_F(JobQueueTest, PriorityFirstThenFifoAndOnlyTheWorkersKey) {
@@ -125,28 +125,27 @@ TEST_F(JobQueueTest, AJobFailsForGoodAfterMaxAttempts) {
     ASSERT_EQ(Lease(w).size(), 1u);
     ASSERT_FALSE(*Report(w, id, 0, "boom"));
   }
-  EXPECT_EQ(store_->GetJob(id)->state, JobState::kFailed);
-  EXPECT_EQ(store_->GetJob(id)->error, "boom");
+  EXPECT_EQ(store_->jobs().GetJob(id)->state, JobState::kFailed);
+  EXPECT_EQ(store_->jobs().GetJob(id)->error, "boom");
   EXPECT_TRUE(Lease(AddWorker("zen")).empty());
 }
 
+// Request shapes are checked at the edge (requests_test.cc); the queue
+// refuses what depends on its state, and its own protocol ranges.
 TEST_F(JobQueueTest, BadInputIsRefusedNamingTheField) {
-  RegisterRequest r;
-  r.set_device_key("has space");
-  EXPECT_NE(queue_->Register(r).status().message().find("device_key: 'has space'"), std::string::npos);
   const std::string w = AddWorker("zen");
   const std::string id = Submit("zen", 1)[0];
   ASSERT_EQ(Lease(w).size(), 1u);
-  absl::StatusOr<bool> bad = Report(w, id, std::nan(""));
-  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(bad.status().message().find("measurement.median_ms"), std::string::npos) << bad.status();
   EXPECT_EQ(Report("w-unknown", id, 1.0).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(queue_->Submit("has space", {*ResolveArchitecture("fmnist_reference")}, {}, 0).status().message().find(
+                "device_key: 'has space'"),
+            std::string::npos);
   TimingProtocol p;
   p.set_repeat(5000);
   EXPECT_NE(queue_->Submit("zen", {*ResolveArchitecture("fmnist_reference")}, p, 0).status().message().find(
                 "protocol.repeat: 5000"),
             std::string::npos);
-  EXPECT_EQ(store_->GetJob(id)->state, JobState::kLeased);  // Nothing half-applied.
+  EXPECT_EQ(store_->jobs().GetJob(id)->state, JobState::kLeased);  // Nothing half-applied.
 }
 
 }  // namespace

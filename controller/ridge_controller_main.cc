@@ -1,4 +1,4 @@
-// ridge_controller: the long-lived campaign service (DESIGN.md Sec. 6).
+// ridge_controller: the long-lived campaign service (docs/design.md §7).
 // SIGTERM or SIGINT stops it cleanly: RPCs drain, running campaigns write a
 // checkpoint, and the next start resumes them.
 #include <cstdio>
@@ -6,6 +6,9 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "common/log_flag.h"
+#include "common/logging.h"
 #include "common/signal_waiter.h"
 #include "controller/server.h"
 
@@ -20,9 +23,10 @@ ABSL_FLAG(int64_t, checkpoint_every, 100, "Steps between checkpoints when a spec
 ABSL_FLAG(int64_t, measure_every, 50, "Device-key targets: steps between queueing the trained architecture.");
 ABSL_FLAG(int64_t, refit_every, 200, "Device-key targets: steps between refits of the latency model.");
 
-int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("ridge_controller [--listen=HOST:PORT] [--state_dir=DIR] [--token_file=F]");
-  absl::ParseCommandLine(argc, argv);
+namespace {
+
+// The flags as options; INVALID_ARGUMENT names a flag out of range.
+absl::StatusOr<ridge::controller::ControllerOptions> OptionsFromFlags() {
   ridge::controller::ControllerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
   options.data_dir = absl::GetFlag(FLAGS_state_dir);
@@ -34,38 +38,51 @@ int main(int argc, char** argv) {
   options.manager.device.measure_every_steps = absl::GetFlag(FLAGS_measure_every);
   options.manager.device.refit_every_steps = absl::GetFlag(FLAGS_refit_every);
   if (options.manager.device.measure_every_steps < 1 || options.manager.device.refit_every_steps < 1) {
-    std::fprintf(stderr, "error: --measure_every, --refit_every: must be >= 1\n");
-    return 2;
+    return absl::InvalidArgumentError("--measure_every, --refit_every: must be >= 1");
   }
   if (options.manager.max_concurrent < 1 || options.manager.max_concurrent > 64) {
-    std::fprintf(stderr, "error: --max_concurrent: %d must be in [1, 64]\n", options.manager.max_concurrent);
-    return 2;
+    return absl::InvalidArgumentError(
+        absl::StrCat("--max_concurrent: ", options.manager.max_concurrent, " must be in [1, 64]"));
   }
   if (options.manager.checkpoint_every_steps < 1) {
-    std::fprintf(stderr, "error: --checkpoint_every: must be >= 1\n");
+    return absl::InvalidArgumentError("--checkpoint_every: must be >= 1");
+  }
+  return options;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("ridge_controller [--listen=HOST:PORT] [--state_dir=DIR] [--token_file=F]");
+  absl::ParseCommandLine(argc, argv);
+  spdlog::logger* log = ridge::Log(ridge::Component::kController);
+  absl::Status level = ridge::ApplyLogLevelFlag();
+  absl::StatusOr<ridge::controller::ControllerOptions> options =
+      level.ok() ? OptionsFromFlags() : absl::StatusOr<ridge::controller::ControllerOptions>(level);
+  if (!options.ok()) {
+    log->error("{}", std::string(options.status().message()));
     return 2;
   }
-
   // Signals go to one thread that shuts down in order; every other thread
   // (gRPC's, the campaigns') inherits the blocked mask.
   ridge::SignalWaiter signals;
-
-  auto controller = ridge::controller::Controller::Start(options);
+  auto controller = ridge::controller::Controller::Start(*options);
   if (!controller.ok()) {
-    std::fprintf(stderr, "error: %s\n", std::string(controller.status().message()).c_str());
+    log->error("cannot start: {}", std::string(controller.status().message()));
     return 1;
   }
-  const std::string host = options.listen.substr(0, options.listen.rfind(':'));
+  // The one line of output: where it serves, for scripts to read.
+  const std::string host = options->listen.substr(0, options->listen.rfind(':'));
   std::printf("ridge_controller: serving on %s:%d (tokens: %s)\n", host.c_str(), (*controller)->port(),
               (*controller)->token_file().c_str());
   std::fflush(stdout);
   signals.Start([&](int signal) {
-    std::fprintf(stderr, "ridge_controller: signal %d: checkpointing running campaigns and stopping\n", signal);
+    log->info("stopping: checkpointing running campaigns signal={}", signal);
     (*controller)->Shutdown();
   });
   (*controller)->Wait();
   signals.Stop();
   controller->reset();
-  std::fprintf(stderr, "ridge_controller: stopped\n");
+  log->info("stopped");
   return 0;
 }

@@ -3,11 +3,12 @@
 #include <sys/stat.h>
 
 
+#include "common/files.h"
 #include "absl/strings/str_cat.h"
+#include "common/logging.h"
 #include "common/status_macros.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
-#include "proto/textproto.h"
 
 namespace ridge::controller {
 namespace {
@@ -18,36 +19,30 @@ absl::StatusOr<std::string> ReadPem(const std::string& path, const char* flag) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(ControllerOptions options) {
-  if (options.tls_cert.empty() != options.tls_key.empty()) {
-    return absl::InvalidArgumentError("--tls_cert, --tls_key: give both or neither");
-  }
-  if (options.max_request_bytes < 1024) {
-    return absl::InvalidArgumentError(absl::StrCat("max_request_bytes: ", options.max_request_bytes,
-                                                   " must be at least 1024"));
-  }
-  std::unique_ptr<Controller> c(new Controller());
-  if (mkdir(options.data_dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    return absl::PermissionDeniedError(absl::StrCat("--state_dir: '", options.data_dir, "' cannot be created"));
-  }
-  c->token_file_ = options.token_file.empty() ? options.data_dir + "/tokens" : options.token_file;
+absl::Status Controller::LoadTokens(const ControllerOptions& options) {
+  token_file_ = options.token_file.empty() ? options.data_dir + "/tokens" : options.token_file;
   if (options.token_file.empty()) {
-    absl::StatusOr<std::string> created = TokenTable::CreateWithAdminToken(c->token_file_);
+    absl::StatusOr<std::string> created = TokenTable::CreateWithAdminToken(token_file_);
     if (!created.ok() && created.status().code() != absl::StatusCode::kAlreadyExists) return created.status();
   }
-  ASSIGN_OR_RETURN(TokenTable tokens, TokenTable::Load(c->token_file_));
-  c->tokens_ = std::make_unique<TokenTable>(std::move(tokens));
+  ASSIGN_OR_RETURN(TokenTable tokens, TokenTable::Load(token_file_));
+  tokens_ = std::make_unique<TokenTable>(std::move(tokens));
+  return absl::OkStatus();
+}
 
-  ASSIGN_OR_RETURN(c->store_, Store::Open(options.data_dir + "/ridge.db"));
+void Controller::MakeServices(ControllerOptions options) {
   options.manager.data_dir = options.data_dir;
-  c->jobs_ = std::make_unique<JobQueue>(c->store_.get(), options.jobs);
-  c->manager_ = std::make_unique<CampaignManager>(c->store_.get(), options.manager, c->jobs_.get());
-  c->workers_ = std::make_unique<WorkerServiceImpl>(c->jobs_.get(), c->tokens_.get());
-  c->measurements_ = std::make_unique<MeasurementServiceImpl>(c->jobs_.get(), c->tokens_.get());
-  c->campaigns_ = std::make_unique<CampaignServiceImpl>(c->manager_.get(), c->tokens_.get());
-  c->latency_ = std::make_unique<LatencyServiceImpl>(c->tokens_.get());
-  c->hardware_ = std::make_unique<HardwareServiceImpl>(c->tokens_.get());
+  jobs_ = std::make_unique<JobQueue>(&store_->jobs(), options.jobs);
+  manager_ = std::make_unique<CampaignManager>(&store_->campaigns(), options.manager, jobs_.get());
+  queries_ = std::make_unique<CampaignQueries>(&store_->campaigns());
+  workers_ = std::make_unique<WorkerServiceImpl>(jobs_.get(), tokens_.get());
+  measurements_ = std::make_unique<MeasurementServiceImpl>(jobs_.get(), tokens_.get());
+  campaigns_ = std::make_unique<CampaignServiceImpl>(manager_.get(), queries_.get(), tokens_.get());
+  latency_ = std::make_unique<LatencyServiceImpl>(tokens_.get());
+  hardware_ = std::make_unique<HardwareServiceImpl>(tokens_.get());
+}
 
+absl::Status Controller::Serve(const ControllerOptions& options) {
   std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
   if (!options.tls_cert.empty()) {
     grpc::SslServerCredentialsOptions ssl;
@@ -61,20 +56,42 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(ControllerOptions 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen, credentials, &c->port_);
+  builder.AddListeningPort(options.listen, credentials, &port_);
   builder.SetMaxReceiveMessageSize(options.max_request_bytes);
-  builder.RegisterService(c->campaigns_.get());
-  builder.RegisterService(c->latency_.get());
-  builder.RegisterService(c->hardware_.get());
-  builder.RegisterService(c->workers_.get());
-  builder.RegisterService(c->measurements_.get());
-  c->server_ = builder.BuildAndStart();
-  if (c->server_ == nullptr || c->port_ == 0) {
-    return absl::UnavailableError(absl::StrCat("--listen: cannot listen on '", options.listen,
-                                               "' (in use, or not host:port)"));
+  for (grpc::Service* service : std::initializer_list<grpc::Service*>{
+           campaigns_.get(), latency_.get(), hardware_.get(), workers_.get(), measurements_.get()}) {
+    builder.RegisterService(service);
   }
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("--listen: cannot listen on '", options.listen.substr(0, 64), "' (in use, or not host:port)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(ControllerOptions options) {
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    return absl::InvalidArgumentError("--tls_cert, --tls_key: give both or neither");
+  }
+  if (options.max_request_bytes < 1024) {
+    return absl::InvalidArgumentError(absl::StrCat("max_request_bytes: ", options.max_request_bytes,
+                                                   " must be at least 1024"));
+  }
+  std::unique_ptr<Controller> c(new Controller());
+  if (mkdir(options.data_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("--state_dir: '", options.data_dir.substr(0, 200), "' cannot be created"));
+  }
+  RETURN_IF_ERROR(c->LoadTokens(options));
+  ASSIGN_OR_RETURN(c->store_, Store::Open(options.data_dir + "/ridge.db"));
+  c->MakeServices(options);
+  RETURN_IF_ERROR(c->Serve(options));
   // Resume only once serving: a broken listen address changes nothing.
   RETURN_IF_ERROR(c->manager_->Start());
+  Log(Component::kController)->info("controller started address={}:{} state_dir={} tls={}",
+                                    options.listen.substr(0, options.listen.rfind(':')), c->port_, options.data_dir,
+                                    options.tls_cert.empty() ? "off" : "on");
   return c;
 }
 

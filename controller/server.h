@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "controller/auth.h"
 #include "controller/campaign_manager.h"
+#include "controller/campaign_queries.h"
 #include "controller/job_queue.h"
 #include "controller/services.h"
 #include "controller/worker_services.h"
@@ -54,10 +55,14 @@ class Controller {
 
  private:
   Controller() = default;
+  absl::Status LoadTokens(const ControllerOptions& options);
+  void MakeServices(ControllerOptions options);
+  absl::Status Serve(const ControllerOptions& options);
 
   std::unique_ptr<Store> store_;
   std::unique_ptr<JobQueue> jobs_;  // Before manager_: campaigns use it until they stop.
   std::unique_ptr<CampaignManager> manager_;
+  std::unique_ptr<CampaignQueries> queries_;
   std::unique_ptr<WorkerServiceImpl> workers_;
   std::unique_ptr<MeasurementServiceImpl> measurements_;
   std::unique_ptr<TokenTable> tokens_;

@@ -1,6 +1,7 @@
-// The controller's gRPC services (DESIGN.md Sec. 6): thin adapters that
-// authorize, validate the request at the edge, and call CampaignManager,
-// Store or the latency models. No business logic lives here.
+// The controller's gRPC services (docs/design.md §7): thin adapters that
+// authorize, validate the request (controller/requests.h), and call a plain
+// C++ class: CampaignManager, CampaignQueries, JobQueue or the latency
+// models. No domain logic lives here.
 #ifndef RIDGE_CONTROLLER_SERVICES_H_
 #define RIDGE_CONTROLLER_SERVICES_H_
 
@@ -10,6 +11,8 @@
 #include "absl/status/status.h"
 #include "controller/auth.h"
 #include "controller/campaign_manager.h"
+#include "controller/campaign_queries.h"
+#include "controller/requests.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/services.grpc.pb.h"
 
@@ -21,17 +24,21 @@ grpc::Status ToGrpc(const absl::Status& status);
 // Checks the caller's bearer token; with no table (auth disabled) allows all.
 absl::Status Authorize(const TokenTable* tokens, grpc::ServerContext* context, Role needed);
 
-// Runs `body` after the role check; every handler has this shape.
-template <typename Body>
-grpc::Status Handle(const TokenTable* tokens, grpc::ServerContext* context, Role role, Body body) {
+// Runs `body` after the role check and the request's validation; every
+// handler has this shape.
+template <typename Request, typename Body>
+grpc::Status Serve(const TokenTable* tokens, grpc::ServerContext* context, Role role, const Request& request,
+                   Body body) {
   absl::Status s = Authorize(tokens, context, role);
+  if (s.ok()) s = Validate(request);
   if (s.ok()) s = body();
   return ToGrpc(s);
 }
 
 class CampaignServiceImpl final : public CampaignService::Service {
  public:
-  CampaignServiceImpl(CampaignManager* manager, const TokenTable* tokens) : manager_(manager), tokens_(tokens) {}
+  CampaignServiceImpl(CampaignManager* manager, CampaignQueries* queries, const TokenTable* tokens)
+      : manager_(manager), queries_(queries), tokens_(tokens) {}
 
   grpc::Status Launch(grpc::ServerContext* context, const LaunchRequest* request, LaunchResponse* response) override;
   grpc::Status Get(grpc::ServerContext* context, const GetCampaignRequest* request, Campaign* response) override;
@@ -47,6 +54,7 @@ class CampaignServiceImpl final : public CampaignService::Service {
 
  private:
   CampaignManager* manager_;
+  CampaignQueries* queries_;
   const TokenTable* tokens_;
 };
 

@@ -1,5 +1,5 @@
 // Per-layer costing of an Architecture: MACs, params, weight bytes and
-// activation bytes at an element width (DESIGN.md Sec. 4).
+// activation bytes at an element width (docs/design.md §4).
 //
 // Conventions (docs/costing.md explains each):
 // - MACs count convolutions, the classifier and the two attention products;

@@ -1,6 +1,6 @@
 // `local_cpu`: a roofline profile of the machine Ridge runs on, measured at
 // run time with a peak-FMA microbenchmark and a STREAM-like triad, both on one
-// thread (batch-1 latency is timed on one thread; DESIGN.md Sec. 9).
+// thread (batch-1 latency is timed on one thread; docs/design.md §10).
 #ifndef RIDGE_LATENCY_LOCAL_CPU_H_
 #define RIDGE_LATENCY_LOCAL_CPU_H_
 

@@ -107,4 +107,13 @@ absl::StatusOr<std::vector<double>> SweepRange(double lo, double hi, double step
   return out;
 }
 
+absl::StatusOr<std::unique_ptr<PricedArchitecture>> PriceArchitecture(const Architecture& arch,
+                                                                      const HardwareProfile& profile) {
+  auto priced = std::make_unique<PricedArchitecture>();
+  ASSIGN_OR_RETURN(ElementType type, ElementTypeOfBytes(profile.bytes_per_element()));
+  ASSIGN_OR_RETURN(priced->cost, CostArchitecture(arch, type));
+  ASSIGN_OR_RETURN(priced->roofline, PredictRoofline(priced->cost, profile));
+  return priced;
+}
+
 }  // namespace ridge

@@ -5,6 +5,7 @@
 #define RIDGE_LATENCY_ROOFLINE_H_
 
 #include <string>
+#include <memory>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -37,6 +38,18 @@ OpClass OpClassOf(const Layer& layer);
 // element width other than the profile's bytes_per_element.
 absl::StatusOr<RooflineResult> PredictRoofline(const NetworkCost& cost,
                                                const HardwareProfile& profile);
+
+// An architecture's cost at the profile's element width and its roofline
+// there. The roofline's layers point into `cost`, which is why the two travel
+// together behind one pointer.
+struct PricedArchitecture {
+  NetworkCost cost;
+  RooflineResult roofline;
+};
+// INVALID_ARGUMENT if the architecture does not cost (ValidateArchitecture
+// first) or the profile's element width is not 1, 2 or 4 bytes.
+absl::StatusOr<std::unique_ptr<PricedArchitecture>> PriceArchitecture(const Architecture& arch,
+                                                                      const HardwareProfile& profile);
 
 // One point of a ridge-point sweep (MobileNetV4 paper, Fig. 2 and 3).
 struct SweepPoint {

@@ -1,6 +1,6 @@
 // The canonical text encoding of an Architecture and its stable ID.
 //
-// The encoding is one line in the notation of MNV4_ZOO.md, e.g.
+// The encoding is one line in the notation of docs/design.md §12, e.g.
 //   v1 224x224x3 classes=1000 act=relu ls=0 : conv(3,2,32) uib(0,3,1,96,4) mqa(4,64,2) pool conv(1,1,1280) fc
 // It covers everything that changes the network and nothing else (not the
 // name), so two architectures with equal encodings are the same network.

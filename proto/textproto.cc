@@ -4,6 +4,7 @@
 #include <sstream>
 #include <vector>
 
+#include "common/files.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/io/tokenizer.h"
@@ -55,25 +56,6 @@ absl::Status ParseTextProto(absl::string_view text, absl::string_view source,
     return absl::InvalidArgumentError(joined);
   }
   return absl::OkStatus();
-}
-
-absl::StatusOr<std::string> ReadFileToString(const std::string& path,
-                                             size_t max_bytes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
-  in.seekg(0, std::ios::end);
-  std::streamoff size = in.tellg();
-  if (size < 0) return absl::InvalidArgumentError(absl::StrCat(path, ": cannot read"));
-  if (static_cast<size_t>(size) > max_bytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": ", size, " bytes exceeds the limit of ", max_bytes, " bytes"));
-  }
-  in.seekg(0);
-  std::string contents(static_cast<size_t>(size), '\0');
-  if (!in.read(contents.data(), size)) {
-    return absl::DataLossError(absl::StrCat(path, ": short read"));
-  }
-  return contents;
 }
 
 absl::Status ReadTextProtoFile(const std::string& path,

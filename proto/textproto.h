@@ -25,10 +25,6 @@ absl::Status ParseTextProto(absl::string_view text, absl::string_view source,
 absl::Status ReadTextProtoFile(const std::string& path,
                                google::protobuf::Message* out);
 
-// Reads the whole file at `path`, refusing files over `max_bytes`.
-absl::StatusOr<std::string> ReadFileToString(const std::string& path,
-                                             size_t max_bytes);
-
 // The canonical text format of `message`, for writing files.
 std::string ToTextProto(const google::protobuf::Message& message);
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian package Ridge needs to build, test, run and benchmark.
 # Idempotent: packages already present are skipped by apt; run as root.
-# Only Debian's archive is used (see ../shared/TOOLCHAIN.md); nothing else is downloaded.
+# Only Debian's archive is used (see docs/build.md); nothing else is downloaded.
 set -euo pipefail
 
 PACKAGES=(

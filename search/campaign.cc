@@ -16,50 +16,69 @@
 
 namespace ridge::search {
 
-absl::StatusOr<ResolvedCampaign> ResolveCampaign(const CampaignSpec& spec, const std::string& where,
-                                                 const DeviceProfileFn& devices) {
-  ResolvedCampaign c;
-  c.spec = spec;
-  RETURN_IF_ERROR(WithContext(ValidateCampaignSpec(spec), where));
+namespace {
+
+// The space the search starts in: inline, or built-in/file by reference.
+absl::StatusOr<SearchSpace> ResolveSpace(const CampaignSpec& spec, const std::string& where) {
+  SearchSpace space;
   if (spec.has_space()) {
-    c.space = spec.space();
-    RETURN_IF_ERROR(WithContext(ValidateSpaceStructure(c.space, "campaign.space"), where));
+    space = spec.space();
+    RETURN_IF_ERROR(WithContext(ValidateSpaceStructure(space, "campaign.space"), where));
   } else if (spec.has_coarse_space()) {
-    c.space = spec.coarse_space();
-    RETURN_IF_ERROR(WithContext(ValidateSpaceStructure(c.space, "campaign.coarse_space"), where));
+    space = spec.coarse_space();
+    RETURN_IF_ERROR(WithContext(ValidateSpaceStructure(space, "campaign.coarse_space"), where));
   } else if (!spec.coarse_space_ref().empty()) {
-    ASSIGN_OR_RETURN(c.space, ResolveSearchSpace(spec.coarse_space_ref(), absl::StrCat(where, ": coarse_space_ref")));
+    ASSIGN_OR_RETURN(space, ResolveSearchSpace(spec.coarse_space_ref(), absl::StrCat(where, ": coarse_space_ref")));
   } else {
-    ASSIGN_OR_RETURN(c.space, ResolveSearchSpace(spec.space_ref(), absl::StrCat(where, ": space_ref")));
+    ASSIGN_OR_RETURN(space, ResolveSearchSpace(spec.space_ref(), absl::StrCat(where, ": space_ref")));
   }
+  return space;
+}
+
+// The profile target `i` is priced with: its hardware, or the roofline its
+// device key's workers measured of themselves.
+absl::StatusOr<HardwareProfile> ResolveProfile(const Target& t, const std::string& field,
+                                               const DeviceProfileFn& devices) {
+  HardwareProfile profile;
+  if (!t.hardware().empty()) {
+    ASSIGN_OR_RETURN(profile, ResolveHardware(t.hardware(), field + ".hardware"));
+  } else if (devices == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ".hardware: empty; a device_key alone needs the "
+                                                   "controller's workers (use `ridge campaign launch`)"));
+  } else {
+    absl::StatusOr<HardwareProfile> measured = devices(t.device_key());
+    if (!measured.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(field, ".device_key: '", t.device_key(), "': ",
+                                                     measured.status().message(), "; give hardware too"));
+    }
+    profile = *measured;
+  }
+  // A device target is named by its key: its prices come from its workers.
+  if (!t.device_key().empty()) profile.set_name(t.device_key());
+  return profile;
+}
+
+// One search target per (hardware, budget).
+absl::StatusOr<std::vector<SearchTarget>> ResolveTargets(const CampaignSpec& spec, const std::string& where,
+                                                         const DeviceProfileFn& devices) {
+  std::vector<SearchTarget> targets;
   for (int i = 0; i < spec.targets_size(); ++i) {
     const Target& t = spec.targets(i);
-    const std::string field = absl::StrCat(where, ": targets[", i, "]");
-    HardwareProfile profile;
-    if (!t.hardware().empty()) {
-      ASSIGN_OR_RETURN(profile, ResolveHardware(t.hardware(), field + ".hardware"));
-    } else if (devices == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(field, ".hardware: empty; a device_key alone needs the "
-                                                     "controller's workers (use `ridge campaign launch`)"));
-    } else {
-      absl::StatusOr<HardwareProfile> measured = devices(t.device_key());
-      if (!measured.ok()) {
-        return absl::InvalidArgumentError(absl::StrCat(field, ".device_key: '", t.device_key(), "': ",
-                                                       measured.status().message(), "; give hardware too"));
-      }
-      profile = *measured;
-    }
-    // A device target is named by its key: its prices come from its workers.
-    if (!t.device_key().empty()) profile.set_name(t.device_key());
+    ASSIGN_OR_RETURN(HardwareProfile profile, ResolveProfile(t, absl::StrCat(where, ": targets[", i, "]"), devices));
     for (double budget : t.budget_ms()) {
       SearchTarget target{profile, budget, t.reward() == REWARD_TYPE_UNSPECIFIED ? ABS : t.reward(), t.beta()};
       target.device_key = t.device_key();
-      c.targets.push_back(std::move(target));
+      targets.push_back(std::move(target));
     }
   }
-  // Zero means "the default" for every training field (proto3 has no unset).
+  return targets;
+}
+
+// The search's options; zero means "the default" for every training field
+// (proto3 has no unset).
+TunasOptions ResolveOptions(const CampaignSpec& spec) {
   const TrainingSpec& tr = spec.training();
-  TunasOptions& o = c.options;
+  TunasOptions o;
   if (tr.coarse_steps() > 0) o.steps = tr.coarse_steps();
   if (tr.batch_size() > 0) o.batch_size = tr.batch_size();
   if (tr.learning_rate() > 0) o.learning_rate = tr.learning_rate();
@@ -80,26 +99,48 @@ absl::StatusOr<ResolvedCampaign> ResolveCampaign(const CampaignSpec& spec, const
   if (spec.top_samples() > 0) o.top_samples = spec.top_samples();
   o.fine_steps = tr.fine_steps();
   o.fine_rule = spec.fine();
-  if (spec.fine().has_from()) {
-    // The fine stage alone: its space is derived from the given result, and
-    // it is the search's only stage.
-    const std::string field = absl::StrCat(where, ": fine.from");
-    ASSIGN_OR_RETURN(SpaceChoice from, WithContext(MatchArchitecture(c.space, spec.fine().from()),
-                                                   field + " is not an architecture of the coarse space"));
-    ASSIGN_OR_RETURN(FineSpace fine, WithContext(DeriveFineSpace(c.space, {from}, spec.fine()), field));
-    c.space = std::move(fine.space);
-    o.steps = o.fine_steps;
-    o.fine_steps = 0;
-    o.first_stage = FINE;
+  return o;
+}
+
+// The fine stage alone: its space is derived from the given result, and it
+// is the search's only stage.
+absl::Status ResolveFineFrom(const CampaignSpec& spec, const std::string& where, ResolvedCampaign* c) {
+  const std::string field = absl::StrCat(where, ": fine.from");
+  ASSIGN_OR_RETURN(SpaceChoice from, WithContext(MatchArchitecture(c->space, spec.fine().from()),
+                                                 field + " is not an architecture of the coarse space"));
+  ASSIGN_OR_RETURN(FineSpace fine, WithContext(DeriveFineSpace(c->space, {from}, spec.fine()), field));
+  c->space = std::move(fine.space);
+  c->options.steps = c->options.fine_steps;
+  c->options.fine_steps = 0;
+  c->options.first_stage = FINE;
+  return absl::OkStatus();
+}
+
+absl::Status ResolveData(const CampaignSpec& spec, const std::string& where, ResolvedCampaign* c) {
+  if (!spec.dataset().dir().empty()) c->data.dir = spec.dataset().dir();
+  if (spec.dataset().train_images() > 0) c->data.train_images = spec.dataset().train_images();
+  if (spec.dataset().valid_images() > 0) c->data.valid_images = spec.dataset().valid_images();
+  const int64_t batch = c->options.batch_size;
+  if (batch > c->data.train_images || batch > c->data.valid_images) {
+    return absl::InvalidArgumentError(absl::StrCat(where, ": training.batch_size: ", batch,
+                                                   " must not exceed dataset.train_images (", c->data.train_images,
+                                                   ") or dataset.valid_images (", c->data.valid_images, ")"));
   }
-  if (!spec.dataset().dir().empty()) c.data.dir = spec.dataset().dir();
-  if (spec.dataset().train_images() > 0) c.data.train_images = spec.dataset().train_images();
-  if (spec.dataset().valid_images() > 0) c.data.valid_images = spec.dataset().valid_images();
-  if (o.batch_size > c.data.train_images || o.batch_size > c.data.valid_images) {
-    return absl::InvalidArgumentError(absl::StrCat(where, ": training.batch_size: ", o.batch_size,
-                                                   " must not exceed dataset.train_images (", c.data.train_images,
-                                                   ") or dataset.valid_images (", c.data.valid_images, ")"));
-  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<ResolvedCampaign> ResolveCampaign(const CampaignSpec& spec, const std::string& where,
+                                                 const DeviceProfileFn& devices) {
+  ResolvedCampaign c;
+  c.spec = spec;
+  RETURN_IF_ERROR(WithContext(ValidateCampaignSpec(spec), where));
+  ASSIGN_OR_RETURN(c.space, ResolveSpace(spec, where));
+  ASSIGN_OR_RETURN(c.targets, ResolveTargets(spec, where, devices));
+  c.options = ResolveOptions(spec);
+  if (spec.fine().has_from()) RETURN_IF_ERROR(ResolveFineFrom(spec, where, &c));
+  RETURN_IF_ERROR(ResolveData(spec, where, &c));
   return c;
 }
 
@@ -159,7 +200,8 @@ absl::StatusOr<CampaignResult> FinishCampaign(TunasSearch* search) {
 }
 
 absl::Status RetrainFront(const ResolvedCampaign& c, const nn::Dataset& data, CampaignResult* result,
-                          const std::function<void(const std::string&)>& say) {
+                          const std::function<absl::Status(const std::string&)>& say,
+                          const std::function<bool()>& should_stop) {
   const int epochs = c.spec.retrain_epochs();
   if (epochs <= 0) return absl::OkStatus();
   std::map<std::string, double> accuracy;  // By architecture: fronts share members.
@@ -168,6 +210,7 @@ absl::Status RetrainFront(const ResolvedCampaign& c, const nn::Dataset& data, Ca
       if (!candidate.on_front) continue;
       auto known = accuracy.find(candidate.arch_id);
       if (known == accuracy.end()) {
+        if (should_stop()) return absl::CancelledError("retraining stopped");
         const uint32_t seed = static_cast<uint32_t>(c.options.seed);
         ASSIGN_OR_RETURN(std::unique_ptr<nn::Network> net, nn::Network::Create(candidate.arch, seed));
         nn::OptimizerOptions sgd;  // SGD with Nesterov momentum, as `ridge train`.
@@ -183,7 +226,8 @@ absl::Status RetrainFront(const ResolvedCampaign& c, const nn::Dataset& data, Ca
                            return net->Forward(x, ctx);
                          }, data.test));
         known = accuracy.emplace(candidate.arch_id, test).first;
-        say(absl::StrCat("retrained ", candidate.arch_id, " for ", epochs, " epochs: test accuracy ", test));
+        RETURN_IF_ERROR(say(absl::StrCat("retrained ", candidate.arch_id, " for ", epochs, " epochs: test accuracy ",
+                                         test)));
       }
       candidate.standalone_accuracy = known->second;
     }

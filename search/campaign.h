@@ -63,10 +63,13 @@ absl::StatusOr<CampaignResult> FinishCampaign(TunasSearch* search);
 
 // Retrains every distinct front member from scratch, standalone at the proxy
 // shape, for `c.spec.retrain_epochs()` epochs on the train split, and records
-// its test accuracy in `standalone_accuracy` (DESIGN.md Sec. 5: proxy accuracy
-// ranks; this says what the network reaches on its own). `say` reports each.
+// its test accuracy in `standalone_accuracy` (docs/design.md §5: proxy
+// accuracy ranks; this says what the network reaches on its own). `say`
+// reports each, and an error it returns ends the retraining. `should_stop` is
+// asked before each network: true ends it with CANCELLED.
 absl::Status RetrainFront(const ResolvedCampaign& c, const nn::Dataset& data, CampaignResult* result,
-                          const std::function<void(const std::string&)>& say);
+                          const std::function<absl::Status(const std::string&)>& say,
+                          const std::function<bool()>& should_stop);
 
 // The result as the service's messages. Points carry the architecture at the
 // deployment shape with its MACs and params there; arch_id stays the

@@ -1,4 +1,4 @@
-// The categorical decisions of a SearchSpace (DESIGN.md Sec. 2 and 5): every
+// The categorical decisions of a SearchSpace (docs/design.md §2 and §5): every
 // field with more than one choice is one decision. A sample assigns an index
 // to each decision; only the decisions on the sample's active path count
 // (a skipped slot's kernels, or an MQA field of a UIB choice, do not).

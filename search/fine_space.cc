@@ -41,6 +41,55 @@ UibKernels KernelsOf(const FineRule& rule, int stride) {
   return k;
 }
 
+// The choices of one fine slot: the union, over the coarse results, of what
+// they chose in coarse slot `from`, with each UIB's kernels widened by
+// `rule`. `skipped` says whether some result skipped the slot.
+struct SlotUnion {
+  std::set<int> kinds, start_dw, mid_dw, heads, key_dim, kv_stride;
+  std::set<float> expansion;
+  bool skipped = false;
+};
+
+SlotUnion UnionOfSlot(const std::vector<SpaceChoice>& results, int s, int i, const SlotSpec& from,
+                      const FineRule& rule) {
+  SlotUnion u;
+  for (const SpaceChoice& r : results) {
+    const SlotChoice& c = r.stages[s].slots[i];
+    if (c.skip) {
+      u.skipped = true;
+      continue;
+    }
+    u.kinds.insert(c.kind);
+    if (c.kind == MQA) {
+      u.heads.insert(c.heads), u.key_dim.insert(c.key_dim), u.kv_stride.insert(c.kv_stride);
+    } else if (c.kind == FUSED_IB) {
+      u.mid_dw.insert(c.mid_dw_kernel), u.expansion.insert(c.expansion);
+    } else {
+      const UibKernels k = KernelsOf(rule, from.stride());
+      u.start_dw.insert(k.start.begin(), k.start.end());
+      u.mid_dw.insert(k.mid.begin(), k.mid.end());
+      if (rule.expansion().empty()) {
+        u.expansion.insert(c.expansion);
+      } else {
+        u.expansion.insert(rule.expansion().begin(), rule.expansion().end());
+      }
+    }
+  }
+  return u;
+}
+
+void SetSlot(const SlotUnion& u, const SlotSpec& from, SlotSpec* slot) {
+  slot->set_stride(from.stride());
+  slot->set_optional(u.skipped);
+  for (int k : u.kinds) slot->add_kind(static_cast<BlockKind>(k));
+  SetChoices(u.start_dw, slot->mutable_start_dw_kernel());
+  SetChoices(u.mid_dw, slot->mutable_mid_dw_kernel());
+  SetChoices(u.expansion, slot->mutable_expansion());
+  SetChoices(u.heads, slot->mutable_heads());
+  SetChoices(u.key_dim, slot->mutable_key_dim());
+  SetChoices(u.kv_stride, slot->mutable_kv_stride());
+}
+
 }  // namespace
 
 absl::StatusOr<FineSpace> DeriveFineSpace(const SearchSpace& coarse, const std::vector<SpaceChoice>& results,
@@ -64,43 +113,10 @@ absl::StatusOr<FineSpace> DeriveFineSpace(const SearchSpace& coarse, const std::
     fine.coarse_slot.emplace_back();
     for (int i = 0; i < coarse.stages(s).slots_size(); ++i) {
       const SlotSpec& from = coarse.stages(s).slots(i);
-      std::set<int> kinds, start_dw, mid_dw, heads, key_dim, kv_stride;
-      std::set<float> expansion;
-      bool skipped = false;
-      for (const SpaceChoice& r : results) {
-        const SlotChoice& c = r.stages[s].slots[i];
-        if (c.skip) {
-          skipped = true;
-          continue;
-        }
-        kinds.insert(c.kind);
-        if (c.kind == MQA) {
-          heads.insert(c.heads), key_dim.insert(c.key_dim), kv_stride.insert(c.kv_stride);
-        } else if (c.kind == FUSED_IB) {
-          mid_dw.insert(c.mid_dw_kernel), expansion.insert(c.expansion);
-        } else {
-          const UibKernels k = KernelsOf(rule, from.stride());
-          start_dw.insert(k.start.begin(), k.start.end());
-          mid_dw.insert(k.mid.begin(), k.mid.end());
-          if (rule.expansion().empty()) {
-            expansion.insert(c.expansion);
-          } else {
-            expansion.insert(rule.expansion().begin(), rule.expansion().end());
-          }
-        }
-      }
-      if (kinds.empty()) continue;  // Every result skipped it.
+      const SlotUnion u = UnionOfSlot(results, s, i, from, rule);
+      if (u.kinds.empty()) continue;  // Every result skipped it.
       fine.coarse_slot.back().push_back(i);
-      SlotSpec* slot = stage->add_slots();
-      slot->set_stride(from.stride());
-      slot->set_optional(skipped);
-      for (int k : kinds) slot->add_kind(static_cast<BlockKind>(k));
-      SetChoices(start_dw, slot->mutable_start_dw_kernel());
-      SetChoices(mid_dw, slot->mutable_mid_dw_kernel());
-      SetChoices(expansion, slot->mutable_expansion());
-      SetChoices(heads, slot->mutable_heads());
-      SetChoices(key_dim, slot->mutable_key_dim());
-      SetChoices(kv_stride, slot->mutable_kv_stride());
+      SetSlot(u, from, stage->add_slots());
     }
   }
   for (const Architecture& ref : coarse.references()) {

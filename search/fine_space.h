@@ -1,4 +1,4 @@
-// Coarse then fine (DESIGN.md Sec. 5, after MobileNetV4's search): the fine
+// Coarse then fine (docs/design.md §5, after MobileNetV4's search): the fine
 // space freezes the coarse result (filters and depth) and searches each UIB's
 // start and middle DW kernels, with the expansion fixed unless the rule widens it.
 //

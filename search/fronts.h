@@ -1,4 +1,4 @@
-// Pareto fronts per hardware after a search (DESIGN.md Sec. 5): candidates
+// Pareto fronts per hardware after a search (docs/design.md §5): candidates
 // are each policy's argmax, its best-rewarded samples and the space's
 // reference architectures; each is scored by proxy accuracy (shared weights,
 // BN recalibrated, the full valid split) and by latency.

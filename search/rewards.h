@@ -1,4 +1,4 @@
-// Rewards trading accuracy Q against cost T for a target T0 (DESIGN.md Sec. 5),
+// Rewards trading accuracy Q against cost T for a target T0 (docs/design.md §5),
 // and the schedules of a TuNAS search.
 #ifndef RIDGE_SEARCH_REWARDS_H_
 #define RIDGE_SEARCH_REWARDS_H_

@@ -84,11 +84,35 @@ absl::StatusOr<StepReport> TunasSearch::Step() {
   report.step = step();
   report.policy = static_cast<int>(stage_step_ % policies_.size());
   PolicyState& p = policies_[report.policy];
-  const int64_t steps = StageSteps();
 
-  // 1. Sample, with op and filter warmup: early on, with a linearly decaying
-  //    probability, the sample is replaced by a uniform one (so every op is
-  //    trained) or given the largest filters (TuNAS's warmups).
+  // 1. Sample; 2. train the shared weights on a train batch; 3. score the
+  // same architecture on a valid batch.
+  const Sample sample = DrawSample(p);
+  RETURN_IF_ERROR(supernet_->Select(decisions_->ToChoice(sample)));
+  ASSIGN_OR_RETURN(report.loss, TrainOnBatch());
+  ASSIGN_OR_RETURN(report.accuracy, ScoreOnBatch());
+
+  // 4. Price it; 5. update the policy.
+  ASSIGN_OR_RETURN(report.latency_ms, LatencyMs(supernet_->selected(), p.target));
+  report.reward = Reward(p.target.reward, report.accuracy, report.latency_ms, p.target.budget_ms, p.target.beta);
+  p.last_reward = report.reward, p.last_accuracy = report.accuracy, p.last_latency_ms = report.latency_ms;
+  if (!options_.random_baseline) {
+    const double advantage = p.baseline.Advantage(report.reward);
+    const double lr = PolicyLearningRate(stage_step_, StageSteps(), options_.policy_learning_rate,
+                                         options_.policy_delay_fraction);
+    p.policy->Update(sample, decisions_->ActiveMask(sample), advantage, lr);
+    KeepTopSample(&p, sample, report.reward);
+  }
+  ++stage_step_;
+  return report;
+}
+
+// A sample of the policy, with TuNAS's op and filter warmup: early on, with
+// a linearly decaying probability, the sample is replaced by a uniform one
+// (so every op is trained) or given the largest filters. The random
+// baseline samples uniformly throughout.
+Sample TunasSearch::DrawSample(const PolicyState& p) {
+  const int64_t steps = StageSteps();
   Sample sample = p.policy->Draw(rng_);
   std::uniform_real_distribution<double> coin(0, 1);
   const bool uniform = options_.random_baseline ||
@@ -102,22 +126,28 @@ absl::StatusOr<StepReport> TunasSearch::Step() {
       coin(rng_) < WarmupProbability(stage_step_, steps, options_.filter_warmup_fraction)) {
     sample = decisions_->WithLargestFilters(sample);
   }
-  sample = p.policy->Pin(std::move(sample));  // Warmups leave frozen decisions alone.
-  RETURN_IF_ERROR(supernet_->Select(decisions_->ToChoice(sample)));
+  return p.policy->Pin(std::move(sample));  // Warmups leave frozen decisions alone.
+}
 
-  // 2. Train the shared weights on a train batch.
+// One SGD (or RMSProp) step of the selected subnet on a train batch, with
+// the cosine learning rate; returns the loss.
+absl::StatusOr<double> TunasSearch::TrainOnBatch() {
+  const int64_t steps = StageSteps();
   const nn::Batch& train = train_batches_->Next();
   ASSIGN_OR_RETURN(const nn::Tensor* logits, supernet_->Forward(train.images, {true, 0.1f}));
-  report.loss = nn::SoftmaxCrossEntropy(*logits, train.labels.data(), options_.label_smoothing, &dlogits_);
+  const double loss = nn::SoftmaxCrossEntropy(*logits, train.labels.data(), options_.label_smoothing, &dlogits_);
   supernet_->params().ZeroGrad();
   RETURN_IF_ERROR(supernet_->Backward(dlogits_));
   const int64_t warmup = static_cast<int64_t>(options_.warmup_fraction * steps);
   optimizer_->Step(static_cast<float>(nn::CosineWithWarmup(stage_step_, steps, warmup, options_.learning_rate)));
+  return loss;
+}
 
-  // 3. Score the same architecture on a valid batch, without dropout or
-  //    updates, but with BN normalizing by the batch's own statistics: the
-  //    shared running statistics belong to no single subnet, and scoring with
-  //    them favours whatever the policies sampled most (docs/decisions.md).
+// The selected subnet's top-1 accuracy on a valid batch, without dropout or
+// updates, but with BN normalizing by the batch's own statistics: the shared
+// running statistics belong to no single subnet, and scoring with them
+// favours whatever the policies sampled most (docs/decisions.md).
+absl::StatusOr<double> TunasSearch::ScoreOnBatch() {
   const nn::Batch& valid = valid_batches_->Next();
   ASSIGN_OR_RETURN(const nn::Tensor* vlogits, supernet_->Forward(valid.images, {true, 0.0f}));
   int64_t correct = 0;
@@ -126,33 +156,20 @@ absl::StatusOr<StepReport> TunasSearch::Step() {
     const float* z = vlogits->data() + i * k;
     correct += (std::max_element(z, z + k) - z) == valid.labels[i];
   }
-  report.accuracy = static_cast<double>(correct) / valid.labels.size();
+  return static_cast<double>(correct) / valid.labels.size();
+}
 
-  // 4. Price it; 5. update the policy.
-  ASSIGN_OR_RETURN(report.latency_ms, LatencyMs(supernet_->selected(), p.target));
-  report.reward = Reward(p.target.reward, report.accuracy, report.latency_ms, p.target.budget_ms, p.target.beta);
-  p.last_reward = report.reward, p.last_accuracy = report.accuracy, p.last_latency_ms = report.latency_ms;
-  if (options_.random_baseline) {
-    ++stage_step_;
-    return report;
-  }
-  const double advantage = p.baseline.Advantage(report.reward);
-  const double lr = PolicyLearningRate(stage_step_, steps, options_.policy_learning_rate,
-                                       options_.policy_delay_fraction);
-  p.policy->Update(sample, decisions_->ActiveMask(sample), advantage, lr);
-
-  // Keep the best-rewarded distinct samples as front candidates.
+// Keeps the best-rewarded distinct samples as front candidates.
+void TunasSearch::KeepTopSample(PolicyState* p, const Sample& sample, double reward) {
   const std::string id = ArchitectureId(supernet_->selected());
-  auto it = std::find_if(p.top.begin(), p.top.end(), [&](const TopSample& t) { return t.arch_id == id; });
-  if (it != p.top.end()) {
-    it->reward = std::max(it->reward, report.reward);
+  auto it = std::find_if(p->top.begin(), p->top.end(), [&](const TopSample& t) { return t.arch_id == id; });
+  if (it != p->top.end()) {
+    it->reward = std::max(it->reward, reward);
   } else {
-    p.top.push_back({report.reward, sample, id});
+    p->top.push_back({reward, sample, id});
   }
-  std::sort(p.top.begin(), p.top.end(), [](const TopSample& a, const TopSample& b) { return a.reward > b.reward; });
-  if (static_cast<int>(p.top.size()) > options_.top_samples) p.top.resize(options_.top_samples);
-  ++stage_step_;
-  return report;
+  std::sort(p->top.begin(), p->top.end(), [](const TopSample& a, const TopSample& b) { return a.reward > b.reward; });
+  if (static_cast<int>(p->top.size()) > options_.top_samples) p->top.resize(options_.top_samples);
 }
 
 }  // namespace ridge::search

@@ -1,5 +1,5 @@
 // One TuNAS search over a supernet for many (hardware, budget) targets
-// (DESIGN.md Sec. 5). Each step: pick a policy round-robin, sample an
+// (docs/design.md §5). Each step: pick a policy round-robin, sample an
 // architecture from it (with op and filter warmup), train the shared weights
 // on a train batch, score the same architecture on a valid batch, price it
 // with the target's latency model at the deployment shape, and update that
@@ -23,7 +23,7 @@
 
 #include "absl/status/statusor.h"
 #include "proto/campaign.pb.h"
-#include "latency/measured_models.h"
+#include "latency/latency_model.h"
 #include "proto/hardware.pb.h"
 #include "search/decisions.h"
 #include "search/policy.h"
@@ -40,7 +40,7 @@ struct SearchTarget {
   double beta = 0;  // 0: the reward's default.
   // Measurement workers' device key; empty if none.
   std::string device_key;
-  // A latency model fitted to measurements (latency/measured_models.h); when
+  // A latency model fitted to measurements (latency/latency_model.h); when
   // null, the roofline of `profile` prices the target.
   std::shared_ptr<const LatencyModel> model;
 };
@@ -158,6 +158,11 @@ class TunasSearch {
   // `began` says what it began with.
   absl::Status BeginFineStage(std::string* began);
   int64_t StageSteps() const { return stage_ == options_.first_stage ? options_.steps : options_.fine_steps; }
+  // The parts of one step (tunas.cc).
+  Sample DrawSample(const PolicyState& p);
+  absl::StatusOr<double> TrainOnBatch();
+  absl::StatusOr<double> ScoreOnBatch();
+  void KeepTopSample(PolicyState* p, const Sample& sample, double reward);
   // (Re)creates the train and valid batch streams for the current step: a
   // resumed or later stage does not replay the first batches.
   void StartBatches();

@@ -72,6 +72,82 @@ absl::Status TunasSearch::SaveCheckpoint(const std::string& path) {
   return nn::WriteCheckpoint(path, header, supernet_->params(), optimizer_.get());
 }
 
+namespace {
+
+// The stage a checkpoint was written in, and that stage's space: the first
+// space, or the fine space the header keeps (it was derived from the coarse
+// results). Refuses a checkpoint of another space or of a stage this search
+// does not have.
+absl::StatusOr<CampaignState> StageOfCheckpoint(const std::string& path, const nn::CheckpointHeader& header,
+                                                const SearchState& state, const TunasOptions& options,
+                                                SearchSpace* space) {
+  // Checkpoints from before stages were kept say nothing: the first stage.
+  const CampaignState which = state.stage() == CAMPAIGN_STATE_UNSPECIFIED ? options.first_stage : state.stage();
+  if (which == options.first_stage) {
+    if (header.spec != space->SerializeAsString()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": was written for another search space"));
+    }
+    return which;
+  }
+  if (which != FINE || options.fine_steps == 0 || !space->ParseFromString(header.spec)) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": is of stage ", CampaignState_Name(which),
+                                                   ", which this search does not have"));
+  }
+  RETURN_IF_ERROR(WithContext(ValidateSpaceStructure(*space, "fine_space"), path));
+  return which;
+}
+
+// Copies each policy's logits and Adam state into `policies` (the stage
+// being built), after checking that it is the same target's and fits.
+absl::Status LoadPolicies(const std::string& path, const SearchState& state, const std::vector<PolicyState>& targets,
+                          int num_decisions, std::vector<std::unique_ptr<Policy>>* policies) {
+  for (size_t i = 0; i < targets.size(); ++i) {
+    const PolicySnapshot& s = state.policies(static_cast<int>(i));
+    if (s.target() != TargetKey(targets[i].target)) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": policy ", i, " is for ", s.target(),
+                                                     ", the search's is ", TargetKey(targets[i].target)));
+    }
+    Policy& p = *(*policies)[i];
+    if (!FromProto(s.logits(), &p.logits()) || !FromProto(s.adam_m(), &p.adam_m()) ||
+        !FromProto(s.adam_v(), &p.adam_v())) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": policy ", i, " does not fit the decisions"));
+    }
+    p.adam_steps() = s.adam_steps();
+    for (const TopSampleState& t : s.top()) {
+      if (t.sample_size() != num_decisions) {
+        return absl::InvalidArgumentError(absl::StrCat(path, ": policy ", i, " has a top sample of ",
+                                                       t.sample_size(), " decisions, not ", num_decisions));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::mt19937_64> ReadRng(const std::string& path, const SearchState& state) {
+  std::mt19937_64 rng;
+  std::istringstream rng_text(state.rng());
+  rng_text >> rng;
+  if (rng_text.fail()) return absl::DataLossError(absl::StrCat(path, ": RNG state does not parse"));
+  return rng;
+}
+
+// A policy's baseline, last step and top samples, as the snapshot has them.
+void ApplySnapshot(const PolicySnapshot& s, PolicyState* p) {
+  p->baseline.Restore(s.baseline(), s.baseline_initialized());
+  p->last_reward = s.last_reward(), p->last_accuracy = s.last_accuracy(), p->last_latency_ms = s.last_latency_ms();
+  for (const TopSampleState& t : s.top()) {
+    TopSample top;
+    top.reward = t.reward();
+    top.sample.assign(t.sample().begin(), t.sample().end());
+    top.arch_id = t.arch_id();
+    p->top.push_back(std::move(top));
+  }
+  p->coarse_result.reset();
+  if (s.has_coarse_result()) p->coarse_result = s.coarse_result();
+}
+
+}  // namespace
+
 absl::Status TunasSearch::RestoreCheckpoint(const std::string& path) {
   // Check everything that can be checked, and build the checkpoint's stage
   // aside, before changing anything.
@@ -83,19 +159,8 @@ absl::Status TunasSearch::RestoreCheckpoint(const std::string& path) {
   if (!state.ParseFromString(header.options)) {
     return absl::DataLossError(absl::StrCat(path, ": search state does not parse"));
   }
-  // Checkpoints from before stages were kept say nothing: the first stage.
-  const CampaignState which = state.stage() == CAMPAIGN_STATE_UNSPECIFIED ? options_.first_stage : state.stage();
   SearchSpace space = first_space_;
-  if (which != options_.first_stage) {
-    // The fine space was derived from the coarse results; the header keeps it.
-    if (which != FINE || options_.fine_steps == 0 || !space.ParseFromString(header.spec)) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": is of stage ", CampaignState_Name(which),
-                                                     ", which this search does not have"));
-    }
-    RETURN_IF_ERROR(WithContext(ValidateSpaceStructure(space, "fine_space"), path));
-  } else if (header.spec != first_space_.SerializeAsString()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": was written for another search space"));
-  }
+  ASSIGN_OR_RETURN(const CampaignState which, StageOfCheckpoint(path, header, state, options_, &space));
   if (state.policies_size() != static_cast<int>(policies_.size())) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": has ", state.policies_size(), " policies, the search has ",
                                                    policies_.size()));
@@ -111,49 +176,14 @@ absl::Status TunasSearch::RestoreCheckpoint(const std::string& path) {
     for (const PolicySnapshot& s : state.policies()) frozen.emplace_back(s.frozen().begin(), s.frozen().end());
   }
   ASSIGN_OR_RETURN(Stage stage, WithContext(BuildStage(which, space, frozen), path));
-  const int num_decisions = static_cast<int>(stage.decisions->decisions().size());
-  for (size_t i = 0; i < policies_.size(); ++i) {
-    const PolicySnapshot& s = state.policies(static_cast<int>(i));
-    if (s.target() != TargetKey(policies_[i].target)) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": policy ", i, " is for ", s.target(), ", the search's is ",
-                                                     TargetKey(policies_[i].target)));
-    }
-    Policy& p = *stage.policies[i];
-    if (!FromProto(s.logits(), &p.logits()) || !FromProto(s.adam_m(), &p.adam_m()) ||
-        !FromProto(s.adam_v(), &p.adam_v())) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": policy ", i, " does not fit the decisions"));
-    }
-    p.adam_steps() = s.adam_steps();
-    for (const TopSampleState& t : s.top()) {
-      if (t.sample_size() != num_decisions) {
-        return absl::InvalidArgumentError(absl::StrCat(path, ": policy ", i, " has a top sample of ",
-                                                       t.sample_size(), " decisions, not ", num_decisions));
-      }
-    }
-  }
-  std::mt19937_64 rng;
-  std::istringstream rng_text(state.rng());
-  rng_text >> rng;
-  if (rng_text.fail()) return absl::DataLossError(absl::StrCat(path, ": RNG state does not parse"));
+  RETURN_IF_ERROR(LoadPolicies(path, state, policies_, static_cast<int>(stage.decisions->decisions().size()),
+                               &stage.policies));
+  ASSIGN_OR_RETURN(std::mt19937_64 rng, ReadRng(path, state));
   // Weights and optimizer state are checked whole before any is applied.
   RETURN_IF_ERROR(nn::ReadCheckpoint(path, &stage.supernet->params(), stage.optimizer.get()).status());
 
   Enter(std::move(stage));
-  for (size_t i = 0; i < policies_.size(); ++i) {
-    const PolicySnapshot& s = state.policies(static_cast<int>(i));
-    PolicyState& p = policies_[i];
-    p.baseline.Restore(s.baseline(), s.baseline_initialized());
-    p.last_reward = s.last_reward(), p.last_accuracy = s.last_accuracy(), p.last_latency_ms = s.last_latency_ms();
-    for (const TopSampleState& t : s.top()) {
-      TopSample top;
-      top.reward = t.reward();
-      top.sample.assign(t.sample().begin(), t.sample().end());
-      top.arch_id = t.arch_id();
-      p.top.push_back(std::move(top));
-    }
-    p.coarse_result.reset();
-    if (s.has_coarse_result()) p.coarse_result = s.coarse_result();
-  }
+  for (size_t i = 0; i < policies_.size(); ++i) ApplySnapshot(state.policies(static_cast<int>(i)), &policies_[i]);
   rng_ = rng;
   stage_step_ = state.step() - steps_before_stage_;
   // A fresh batch stream per resumed step, so a resumed run does not replay

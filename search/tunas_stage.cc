@@ -1,5 +1,5 @@
 // TunasSearch's stages: building one, entering it, and deriving the fine
-// stage from the coarse one (DESIGN.md Sec. 5, coarse then fine).
+// stage from the coarse one (docs/design.md §5, coarse then fine).
 #include "search/tunas_stage.h"
 
 #include <cstdio>

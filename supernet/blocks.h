@@ -1,6 +1,6 @@
 // MobileNetV4 blocks on the engine: conv, Fused-IB, UIB (IB, ConvNext,
-// ExtraDW, FFN), Mobile MQA, global pooling and the classifier (DESIGN.md
-// Sec. 3). Each block module holds weights for the largest configuration it
+// ExtraDW, FFN), Mobile MQA, global pooling and the classifier (docs/design.md
+// §3). Each block module holds weights for the largest configuration it
 // can run (its Limits) and runs any configuration within them, so the same
 // classes serve a standalone network and a supernet slot.
 #ifndef RIDGE_SUPERNET_BLOCKS_H_

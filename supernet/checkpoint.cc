@@ -8,6 +8,7 @@
 #include <cstring>
 #include <map>
 
+#include "common/files.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "proto/textproto.h"

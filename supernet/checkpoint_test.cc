@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include "common/files.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/textproto.h"

@@ -1,4 +1,4 @@
-// Fashion-MNIST in memory, split as DESIGN.md Sec. 3 says: `train` is the
+// Fashion-MNIST in memory, split as docs/design.md §3 says: `train` is the
 // first 50,000 training images (shared weights), `valid` the last 10,000
 // (rewards, proxy accuracy), `test` the 10,000 test images (reported only).
 #ifndef RIDGE_SUPERNET_DATASET_H_

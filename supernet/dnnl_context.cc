@@ -3,17 +3,22 @@
 #include <omp.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/logging.h"
 
 namespace ridge::nn {
 
 dnnl::engine& Engine() {
-  static auto* engine = new dnnl::engine(dnnl::engine::kind::cpu, 0);
+  static auto* engine = [] {
+    auto* e = new dnnl::engine(dnnl::engine::kind::cpu, 0);
+    Log(Component::kEngine)->debug("oneDNN CPU engine created version={} threads={}", OneDnnVersion(), Threads());
+    return e;
+  }();
   return *engine;
 }
 
 dnnl::stream& Stream() {
-  static auto* stream = new dnnl::stream(Engine());
-  return *stream;
+  thread_local dnnl::stream stream(Engine());
+  return stream;
 }
 
 absl::Status DnnlCall(absl::string_view what, const std::function<void()>& fn) {

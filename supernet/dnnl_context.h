@@ -1,5 +1,5 @@
-// The one oneDNN CPU engine and stream of the process, and the one place
-// where dnnl::error becomes absl::Status (no exception crosses a module line).
+// The oneDNN CPU engine and streams, and the one place where dnnl::error
+// becomes absl::Status (no exception crosses a module line).
 #ifndef RIDGE_SUPERNET_DNNL_CONTEXT_H_
 #define RIDGE_SUPERNET_DNNL_CONTEXT_H_
 
@@ -12,9 +12,12 @@
 
 namespace ridge::nn {
 
-// The CPU engine and stream. Thread-compatible: Ridge runs one stream and lets
-// oneDNN's OpenMP threads do the parallel work.
+// The process's CPU engine; oneDNN engines are thread-safe.
 dnnl::engine& Engine();
+// The calling thread's stream. Each thread that runs primitives (a
+// campaign's runner, a worker's measuring thread, a test) gets its own, so
+// concurrent campaigns and `ridge up`'s worker never share one; oneDNN's
+// OpenMP threads do the parallel work within a stream.
 dnnl::stream& Stream();
 
 // Runs `fn`; a dnnl::error (or std::exception) becomes INTERNAL (or

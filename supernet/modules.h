@@ -1,5 +1,5 @@
-// Layers with shared, prefix-sliced weights (TuNAS weight sharing, DESIGN.md
-// Sec. 3): each keeps one maximum-size set of weights; a narrower active width
+// Layers with shared, prefix-sliced weights (TuNAS weight sharing, docs/design.md
+// §3): each keeps one maximum-size set of weights; a narrower active width
 // uses the prefix channels. A standalone network is the case active == max.
 #ifndef RIDGE_SUPERNET_MODULES_H_
 #define RIDGE_SUPERNET_MODULES_H_

@@ -1,7 +1,6 @@
 #include "supernet/network.h"
 
 #include "gtest/gtest.h"
-#include "latency/costing.h"
 #include "proto/architecture.h"
 #include "supernet/dataset.h"
 #include "supernet/optimizer.h"
@@ -11,26 +10,6 @@
 
 namespace ridge::nn {
 namespace {
-
-int64_t TrainableCount(ParamStore& store) {
-  int64_t n = 0;
-  for (auto& p : store.params()) {
-    if (p->trainable) n += p->value.size();
-  }
-  return n;
-}
-
-// The engine's parameters are exactly what costing counts, for every zoo
-// model: two independent derivations of the same network agree.
-TEST(Network, ParamsMatchCostingForEveryZooModel) {
-  for (const std::string& name : ZooModelNames()) {
-    SCOPED_TRACE(name);
-    Architecture arch = *LoadZooModel(name, {.resolution = 64, .num_classes = 10});
-    auto net = Network::Create(arch, 1);
-    ASSERT_TRUE(net.ok()) << net.status();
-    EXPECT_EQ(TrainableCount((*net)->params()), CostArchitecture(arch)->params);
-  }
-}
 
 TEST(Network, HybridForwardAndBackwardRun) {
   Architecture arch = *LoadZooModel("mobilenetv4_hybrid_medium", {.resolution = 64, .num_classes = 10});

@@ -1,5 +1,5 @@
-// The shared-weight supernet of a SearchSpace (TuNAS weight sharing, DESIGN.md
-// Sec. 3): one module per slot and block kind, sized for the slot's largest
+// The shared-weight supernet of a SearchSpace (TuNAS weight sharing, docs/design.md
+// §3): one module per slot and block kind, sized for the slot's largest
 // choice. A selected subnet runs only its own ops; narrower choices use prefix
 // channels; each DW kernel size has its own weights; a skipped optional slot
 // is the identity.
@@ -47,7 +47,7 @@ class Supernet : public Trainable {
   absl::StatusOr<std::unique_ptr<Network>> Extract() const;
 
   // Starts this supernet from another's weights where shapes allow (the fine
-  // stage starts from the coarse supernet, DESIGN.md Sec. 5): each parameter
+  // stage starts from the coarse supernet, docs/design.md §5): each parameter
   // whose `source_name` exists in `from` with the same rank, the same kernel
   // dimensions and at least as many rows and columns takes their prefix, as
   // a narrower choice would; the rest keep their initial values. Returns how

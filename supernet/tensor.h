@@ -1,6 +1,6 @@
 // Activation tensors: fp32, NHWC in memory, dims given as (n, c, h, w) like
 // oneDNN's logical order. A tensor's buffer is allocated once and reused while
-// it is large enough, so training steps do not malloc (DESIGN.md Sec. 9).
+// it is large enough, so training steps do not malloc (docs/design.md §10).
 #ifndef RIDGE_SUPERNET_TENSOR_H_
 #define RIDGE_SUPERNET_TENSOR_H_
 

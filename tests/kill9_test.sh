@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Durability (DESIGN.md Sec. 6): kill -9 the controller right after a launch
+# Durability (docs/design.md §7): kill -9 the controller right after a launch
 # is acknowledged, and again mid-campaign; after each restart the campaign is
 # still there, resumes from its last checkpoint (losing at most one
 # checkpoint interval) and finishes.

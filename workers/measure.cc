@@ -7,7 +7,7 @@
 #include "common/status_macros.h"
 #include "proto/architecture.h"
 #include "supernet/dnnl_context.h"
-#include "workers/executor.h"
+#include "supernet/executor.h"
 #include "workers/timing.h"
 #include "zoo/zoo.h"
 
@@ -18,63 +18,70 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Milliseconds per run of `number` runs of `run`.
-absl::StatusOr<double> TimeBatch(InferenceExecutor& run, int number) {
+absl::StatusOr<double> TimeBatch(nn::InferenceExecutor& run, int number) {
   const Clock::time_point start = Clock::now();
   for (int i = 0; i < number; ++i) RETURN_IF_ERROR(run.Run());
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count() / number;
 }
 
 // Runs per batch so that one batch lasts about `ms`.
-absl::StatusOr<int> NumberFor(InferenceExecutor& run, double ms) {
+absl::StatusOr<int> NumberFor(nn::InferenceExecutor& run, double ms) {
   ASSIGN_OR_RETURN(double one, TimeBatch(run, 1));
   return std::max(1, static_cast<int>(ms / std::max(one, 1e-3)));
 }
 
 // The reference network: fmnist_reference at 224x224x3 with 1000 classes,
-// a few milliseconds per run. Built once per process, at the first job's
-// thread count, and its baseline time taken then.
-struct Reference {
-  std::unique_ptr<InferenceExecutor> executor;
-  double baseline_ms = 0;
-};
-
-absl::StatusOr<Reference*> GetReference(int batch) {
-  static Reference* reference = nullptr;
-  if (reference != nullptr) return reference;
+// a few milliseconds per run.
+Architecture ReferenceArchitecture() {
   Architecture arch = *ResolveArchitecture("fmnist_reference");
   arch.mutable_input()->set_height(224);
   arch.mutable_input()->set_width(224);
   arch.mutable_input()->set_channels(3);
   arch.set_num_classes(1000);
+  return arch;
+}
+
+}  // namespace
+
+struct Measurer::Reference {
+  std::unique_ptr<nn::InferenceExecutor> executor;
+  double baseline_ms = 0;
+};
+
+Measurer::Measurer(int default_threads) : default_threads_(default_threads) {}
+Measurer::~Measurer() = default;
+
+absl::StatusOr<Measurer::Reference*> Measurer::ReferenceFor(int batch, int threads) {
+  std::unique_ptr<Reference>& slot = references_[{batch, threads}];
+  if (slot != nullptr) return slot.get();
   auto r = std::make_unique<Reference>();
-  ASSIGN_OR_RETURN(r->executor, InferenceExecutor::Create(arch, batch, /*seed=*/1));
+  ASSIGN_OR_RETURN(r->executor, nn::InferenceExecutor::Create(ReferenceArchitecture(), batch, /*seed=*/1));
   TimingProtocol p;
   p.set_warmup_runs(5);
   p.set_repeat(15);
   p.set_min_repeat_ms(50);
   ASSIGN_OR_RETURN(TimingResult t, TimeRuns([&] { return r->executor->Run(); }, p));
   r->baseline_ms = t.median_ms;
-  reference = r.release();
-  return reference;
+  slot = std::move(r);
+  return slot.get();
 }
 
-}  // namespace
-
-absl::StatusOr<Measurement> MeasureJob(const Job& job, int threads) {
+absl::StatusOr<Measurement> Measurer::Measure(const Job& job) {
+  absl::MutexLock lock(&mu_);
   TimingProtocol protocol = job.protocol();
-  if (protocol.threads() == 0) protocol.set_threads(threads);
+  if (protocol.threads() == 0) protocol.set_threads(default_threads_);
   if (protocol.batch() == 0) protocol.set_batch(1);
   RETURN_IF_ERROR(ValidateProtocol(protocol));
   nn::SetThreads(protocol.threads());
   // Weights do not change the time of dense kernels; a fixed seed keeps runs
   // comparable.
-  ASSIGN_OR_RETURN(std::unique_ptr<InferenceExecutor> executor,
-                   InferenceExecutor::Create(job.architecture(), protocol.batch(), /*seed=*/1));
+  ASSIGN_OR_RETURN(std::unique_ptr<nn::InferenceExecutor> executor,
+                   nn::InferenceExecutor::Create(job.architecture(), protocol.batch(), /*seed=*/1));
   // The job's repeats alternate with the reference network's: each sample
   // is the job's time relative to the reference right beside it, times the
   // reference's baseline. This VM's speed drifts by tens of percent over
   // seconds; the ratio does not.
-  ASSIGN_OR_RETURN(Reference * reference, GetReference(protocol.batch()));
+  ASSIGN_OR_RETURN(Reference * reference, ReferenceFor(protocol.batch(), nn::Threads()));
   for (int i = 0; i < protocol.warmup_runs(); ++i) {
     RETURN_IF_ERROR(executor->Run());
     RETURN_IF_ERROR(reference->executor->Run());
@@ -118,7 +125,11 @@ absl::StatusOr<Measurement> MeasureJob(const Job& job, int threads) {
     per_layer.set_repeat(3);
     per_layer.set_min_repeat_ms(std::min(protocol.min_repeat_ms(), 5.0));
     per_layer.set_cooldown_ms(0);
-    ASSIGN_OR_RETURN(auto layers, executor->TimeLayers(per_layer));
+    ASSIGN_OR_RETURN(auto layers, executor->TimeLayers([&](const std::function<absl::Status()>& run_step)
+                                                           -> absl::StatusOr<double> {
+      ASSIGN_OR_RETURN(TimingResult r, TimeRuns(run_step, per_layer));
+      return r.median_ms;
+    }));
     for (const auto& [name, ms] : layers) {
       LayerTime* l = m.add_layers();
       l->set_layer(name);

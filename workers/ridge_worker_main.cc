@@ -1,16 +1,16 @@
-// ridge_worker: a measurement worker (DESIGN.md Sec. 7). It measures its own
+// ridge_worker: a measurement worker (docs/design.md §8). It measures its own
 // roofline, registers with the controller under --device_key, then leases
 // and measures jobs until SIGTERM or SIGINT. Workers pull; the controller
 // never dials them, so a worker behind NAT or a firewall works.
-#include <cstdio>
-
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "common/files.h"
+#include "common/log_flag.h"
+#include "common/logging.h"
 #include "common/signal_waiter.h"
-#include "proto/textproto.h"
-#include "controller/auth.h"
+#include "common/token_file.h"
 #include "latency/hardware_profiles.h"
 #include "latency/local_cpu.h"
 #include "supernet/dnnl_context.h"
@@ -27,15 +27,17 @@ ABSL_FLAG(int, threads, 0, "Threads per measurement when a job does not say; 0 m
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("ridge_worker --device_key=KEY [--controller=HOST:PORT] [--token_file=F]");
   absl::ParseCommandLine(argc, argv);
-  auto fail = [](const std::string& message) {
-    std::fprintf(stderr, "ridge_worker: error: %s\n", message.c_str());
+  spdlog::logger* log = ridge::Log(ridge::Component::kWorker);
+  auto fail = [&](const std::string& message) {
+    log->error("ridge_worker cannot start: {}", message);
     return 2;
   };
+  if (absl::Status s = ridge::ApplyLogLevelFlag(); !s.ok()) return fail(std::string(s.message()));
   ridge::workers::WorkerOptions options;
   options.controller = absl::GetFlag(FLAGS_controller);
   options.device_key = absl::GetFlag(FLAGS_device_key);
   if (options.device_key.empty()) return fail("--device_key: must be given");
-  absl::StatusOr<std::string> token = ridge::controller::ReadWorkerToken(absl::GetFlag(FLAGS_token_file));
+  absl::StatusOr<std::string> token = ridge::ReadWorkerToken(absl::GetFlag(FLAGS_token_file));
   if (!token.ok()) return fail(std::string(token.status().message()));
   options.token = *token;
   if (!absl::GetFlag(FLAGS_tls_ca).empty()) {
@@ -46,7 +48,7 @@ int main(int argc, char** argv) {
   const int threads = absl::GetFlag(FLAGS_threads);
   if (threads < 0 || threads > 1024) return fail("--threads: must be in [0, 1024]");
   ridge::nn::SetThreads(threads);
-  std::fprintf(stderr, "ridge_worker: measuring this machine's roofline\n");
+  log->info("measuring this machine's roofline device_key={}", options.device_key);
   absl::StatusOr<ridge::LocalCpuMeasurement> cpu = ridge::MeasureLocalCpu();
   if (!cpu.ok()) return fail(std::string(cpu.status().message()));
   options.self_profile = ridge::LocalCpuProfile(*cpu);
@@ -54,17 +56,19 @@ int main(int argc, char** argv) {
   options.environment = ridge::workers::CollectEnvironment(ridge::nn::Threads());
 
   ridge::SignalWaiter signals;  // Before the worker starts threads: see signal_waiter.h.
-  ridge::workers::Worker worker(options, [threads](const ridge::Job& job) {
-    return ridge::workers::MeasureJob(job, threads);
-  });
+  ridge::workers::Measurer measurer(threads);
+  ridge::workers::Worker worker(options, [&measurer](const ridge::Job& job) { return measurer.Measure(job); });
   signals.Start([&](int signal) {
-    std::fprintf(stderr, "ridge_worker: signal %d: stopping\n", signal);
+    log->info("stopping signal={}", signal);
     worker.Stop();
   });
   absl::Status status = worker.Run();
   signals.Stop();
-  std::fprintf(stderr, "ridge_worker: stopped after %lld jobs (%lld failed)%s%s\n",
-               static_cast<long long>(worker.jobs_done()), static_cast<long long>(worker.jobs_failed()),
-               status.ok() ? "" : ": ", std::string(status.message()).c_str());
+  if (status.ok()) {
+    log->info("stopped jobs_done={} jobs_failed={}", worker.jobs_done(), worker.jobs_failed());
+  } else {
+    log->error("stopped jobs_done={} jobs_failed={} error={}", worker.jobs_done(), worker.jobs_failed(),
+               std::string(status.message()));
+  }
   return status.ok() ? 0 : 1;
 }

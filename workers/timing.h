@@ -1,5 +1,5 @@
 // The latency timing protocol of the workers, borrowed from TVM's
-// time_evaluator (DESIGN.md Sec. 7): untimed warmup runs, then `number` runs
+// time_evaluator (docs/design.md §8): untimed warmup runs, then `number` runs
 // per repeat, raised until one repeat lasts min_repeat_ms so the clock's
 // resolution and per-call noise vanish, then `repeat` timed repeats, each one
 // raw sample of milliseconds per run.

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/logging.h"
 #include "common/status_macros.h"
 
 namespace ridge::workers {
@@ -74,8 +75,8 @@ absl::Status Worker::Register() {
   absl::MutexLock lock(&mu_);
   worker_id_ = response.worker_id();
   heartbeat_ms_ = std::max(100, response.heartbeat_interval_ms());
-  std::fprintf(stderr, "ridge_worker: registered as %s for device key %s\n", worker_id_.c_str(),
-               options_.device_key.c_str());
+  Log(Component::kWorker)->info("registered worker={} device_key={} controller={}", worker_id_,
+                                options_.device_key, options_.controller);
   return absl::OkStatus();
 }
 
@@ -126,8 +127,11 @@ absl::Status Worker::Run() {
     if (id.empty()) {
       absl::Status s = Register();
       if (!s.ok()) {
-        std::fprintf(stderr, "ridge_worker: %s%s\n", std::string(s.message()).c_str(),
-                     Transient(s) ? "; retrying" : "");
+        if (Transient(s)) {
+          Log(Component::kWorker)->warn("cannot register; retrying error={}", std::string(s.message()));
+        } else {
+          Log(Component::kWorker)->error("cannot register error={}", std::string(s.message()));
+        }
         if (!Transient(s)) {
           result = s;  // Bad token or device key: retrying cannot help.
           break;
@@ -171,8 +175,8 @@ absl::Status Worker::Run() {
       report.mutable_measurement()->set_device_key(options_.device_key);
       absl::Status reported = Report(report);
       if (!reported.ok()) {
-        std::fprintf(stderr, "ridge_worker: job %s: %s\n", job.job_id().c_str(),
-                     std::string(reported.message()).c_str());
+        Log(Component::kWorker)->warn("report not acknowledged job={} error={}", job.job_id(),
+                                      std::string(reported.message()));
       }
       (m.ok() ? jobs_done_ : jobs_failed_) += 1;
     }

@@ -1,4 +1,4 @@
-// A measurement worker's client loop (DESIGN.md Sec. 7): register with the
+// A measurement worker's client loop (docs/design.md §8): register with the
 // device key, capabilities and self-measured roofline; heartbeat; lease one
 // job at a time, measure it and report until the report is acknowledged;
 // reconnect with exponential backoff (and jitter) whenever the controller

@@ -1,5 +1,5 @@
 // The built-in model zoo: the MobileNetV4 and MobileNetV2 networks of
-// ../shared/MNV4_ZOO.md, stored as textproto files under zoo/models/ and
+// docs/design.md §12, stored as textproto files under zoo/models/ and
 // compiled into the binary. Names follow timm.
 #ifndef RIDGE_ZOO_ZOO_H_
 #define RIDGE_ZOO_ZOO_H_
@@ -21,7 +21,7 @@ struct ModelOptions {
   int num_classes = 0;
 };
 
-// Zoo model names, in the order of MNV4_ZOO.md.
+// Zoo model names, in the order of docs/design.md §12.
 std::vector<std::string> ZooModelNames();
 
 // Loads zoo model `name` with `options` applied. NOT_FOUND lists the known

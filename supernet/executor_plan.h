@@ -3,8 +3,8 @@
 // in. The Builder (executor_builder.h) adds values and steps; Finalize
 // assigns buffers by liveness and binds every step's memory objects once, so
 // a run only executes primitives.
-#ifndef RIDGE_WORKERS_EXECUTOR_PLAN_H_
-#define RIDGE_WORKERS_EXECUTOR_PLAN_H_
+#ifndef RIDGE_SUPERNET_EXECUTOR_PLAN_H_
+#define RIDGE_SUPERNET_EXECUTOR_PLAN_H_
 
 #include <dnnl.hpp>
 
@@ -17,9 +17,9 @@
 #include "proto/layers.h"
 #include "supernet/param.h"
 #include "supernet/tensor.h"
-#include "workers/executor.h"
+#include "supernet/executor.h"
 
-namespace ridge::workers::internal {
+namespace ridge::nn::internal {
 
 // An argument that is not bound: the residual a sum post-op reads from the
 // destination buffer, which must stay live until that step.
@@ -113,6 +113,6 @@ struct BuiltPlan {
 absl::StatusOr<BuiltPlan> BuildPlan(const Architecture& arch, const NetworkLayers& layers, int batch,
                                     const nn::ParamStore& params, const ExecutorOptions& options, Plan* plan);
 
-}  // namespace ridge::workers::internal
+}  // namespace ridge::nn::internal
 
-#endif  // RIDGE_WORKERS_EXECUTOR_PLAN_H_
+#endif  // RIDGE_SUPERNET_EXECUTOR_PLAN_H_

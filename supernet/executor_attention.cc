@@ -7,9 +7,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "workers/executor_builder.h"
+#include "supernet/executor_builder.h"
 
-namespace ridge::workers::internal {
+namespace ridge::nn::internal {
 
 using dnnl::memory;
 
@@ -155,4 +155,4 @@ absl::Status Builder::Mqa(const MQABlock& q) {
   return absl::OkStatus();
 }
 
-}  // namespace ridge::workers::internal
+}  // namespace ridge::nn::internal

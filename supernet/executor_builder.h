@@ -2,8 +2,8 @@
 // into the plan's steps, block by block (executor_layers.cc for conv-type
 // blocks, pooling and the classifier; executor_attention.cc for Mobile MQA).
 // The math follows supernet/blocks.cc in inference mode.
-#ifndef RIDGE_WORKERS_EXECUTOR_BUILDER_H_
-#define RIDGE_WORKERS_EXECUTOR_BUILDER_H_
+#ifndef RIDGE_SUPERNET_EXECUTOR_BUILDER_H_
+#define RIDGE_SUPERNET_EXECUTOR_BUILDER_H_
 
 #include <dnnl.hpp>
 
@@ -18,10 +18,10 @@
 #include "proto/layers.h"
 #include "supernet/dnnl_context.h"
 #include "supernet/param.h"
-#include "workers/executor.h"
-#include "workers/executor_plan.h"
+#include "supernet/executor.h"
+#include "supernet/executor_plan.h"
 
-namespace ridge::workers::internal {
+namespace ridge::nn::internal {
 
 // The training engine's BN epsilon (BatchNormOp's default).
 inline constexpr float kBnEpsilon = 1e-5f;
@@ -145,6 +145,6 @@ class Builder {
   std::map<std::string, int> parts_;  // The current block's layers by name suffix.
 };
 
-}  // namespace ridge::workers::internal
+}  // namespace ridge::nn::internal
 
-#endif  // RIDGE_WORKERS_EXECUTOR_BUILDER_H_
+#endif  // RIDGE_SUPERNET_EXECUTOR_BUILDER_H_

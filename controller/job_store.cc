@@ -6,7 +6,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/status_macros.h"
 #include "controller/sqlite_util.h"
-#include "controller/store.h"
+#include "controller/job_store.h"
 
 namespace ridge::controller {
 namespace {
@@ -71,7 +71,7 @@ const char* JobStateName(JobState state) {
   return "?";
 }
 
-absl::Status Store::InsertWorker(const WorkerRecord& w) {
+absl::Status JobStore::InsertWorker(const WorkerRecord& w) {
   absl::MutexLock lock(&mu_);
   Statement insert(db_, absl::StrCat("INSERT INTO workers (", kWorkerColumns,
                                      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
@@ -83,7 +83,7 @@ absl::Status Store::InsertWorker(const WorkerRecord& w) {
   return insert.Run();
 }
 
-absl::StatusOr<WorkerRecord> Store::GetWorker(const std::string& worker_id) {
+absl::StatusOr<WorkerRecord> JobStore::GetWorker(const std::string& worker_id) {
   absl::MutexLock lock(&mu_);
   Statement select(db_, absl::StrCat("SELECT ", kWorkerColumns, " FROM workers WHERE worker_id = ?1"), "GetWorker");
   select.BindText(1, worker_id);
@@ -92,7 +92,7 @@ absl::StatusOr<WorkerRecord> Store::GetWorker(const std::string& worker_id) {
   return WorkerFromRow(select);
 }
 
-absl::StatusOr<std::vector<WorkerRecord>> Store::ListWorkers() {
+absl::StatusOr<std::vector<WorkerRecord>> JobStore::ListWorkers() {
   absl::MutexLock lock(&mu_);
   Statement select(db_, absl::StrCat("SELECT ", kWorkerColumns, " FROM workers ORDER BY device_key, registered_ms"),
                    "ListWorkers");
@@ -105,7 +105,7 @@ absl::StatusOr<std::vector<WorkerRecord>> Store::ListWorkers() {
   }
 }
 
-absl::Status Store::TouchWorker(const std::string& worker_id, int32_t running_jobs, int64_t now_ms) {
+absl::Status JobStore::TouchWorker(const std::string& worker_id, int32_t running_jobs, int64_t now_ms) {
   absl::MutexLock lock(&mu_);
   Statement update(db_, "UPDATE workers SET last_heartbeat_ms = ?2, running_jobs = ?3 WHERE worker_id = ?1",
                    "TouchWorker");
@@ -115,7 +115,7 @@ absl::Status Store::TouchWorker(const std::string& worker_id, int32_t running_jo
   return absl::OkStatus();
 }
 
-absl::Status Store::EnqueueJobs(const std::vector<JobRecord>& jobs) {
+absl::Status JobStore::EnqueueJobs(const std::vector<JobRecord>& jobs) {
   absl::MutexLock lock(&mu_);
   Transaction txn(db_, "EnqueueJobs");
   RETURN_IF_ERROR(txn.BeginWrite());
@@ -133,12 +133,12 @@ absl::Status Store::EnqueueJobs(const std::vector<JobRecord>& jobs) {
   return txn.Commit();
 }
 
-absl::StatusOr<JobRecord> Store::GetJob(const std::string& job_id) {
+absl::StatusOr<JobRecord> JobStore::GetJob(const std::string& job_id) {
   absl::MutexLock lock(&mu_);
   return ReadJob(db_, job_id, "GetJob");
 }
 
-absl::StatusOr<std::vector<JobRecord>> Store::LeaseJobs(const std::string& worker_id, const std::string& device_key,
+absl::StatusOr<std::vector<JobRecord>> JobStore::LeaseJobs(const std::string& worker_id, const std::string& device_key,
                                                         int max_jobs, int64_t now_ms, int64_t deadline_ms) {
   absl::MutexLock lock(&mu_);
   Transaction txn(db_, "LeaseJobs");
@@ -172,7 +172,7 @@ absl::StatusOr<std::vector<JobRecord>> Store::LeaseJobs(const std::string& worke
   return jobs;
 }
 
-absl::StatusOr<bool> Store::CompleteJob(const std::string& worker_id, const Measurement& m, int64_t now_ms) {
+absl::StatusOr<bool> JobStore::CompleteJob(const std::string& worker_id, const Measurement& m, int64_t now_ms) {
   absl::MutexLock lock(&mu_);
   Transaction txn(db_, "CompleteJob");
   RETURN_IF_ERROR(txn.BeginWrite());
@@ -194,7 +194,7 @@ absl::StatusOr<bool> Store::CompleteJob(const std::string& worker_id, const Meas
   return false;
 }
 
-absl::StatusOr<bool> Store::FailJob(const std::string& worker_id, const std::string& job_id, const std::string& error,
+absl::StatusOr<bool> JobStore::FailJob(const std::string& worker_id, const std::string& job_id, const std::string& error,
                                     int max_attempts, int quarantine_after, int64_t now_ms) {
   (void)now_ms;
   absl::MutexLock lock(&mu_);
@@ -219,7 +219,7 @@ absl::StatusOr<bool> Store::FailJob(const std::string& worker_id, const std::str
   return quarantined;
 }
 
-absl::StatusOr<std::map<JobState, int64_t>> Store::JobCounts(const std::string& device_key) {
+absl::StatusOr<std::map<JobState, int64_t>> JobStore::JobCounts(const std::string& device_key) {
   absl::MutexLock lock(&mu_);
   Statement select(db_, "SELECT state, COUNT(*) FROM jobs WHERE ?1 = '' OR device_key = ?1 GROUP BY state",
                    "JobCounts");
@@ -232,7 +232,7 @@ absl::StatusOr<std::map<JobState, int64_t>> Store::JobCounts(const std::string& 
   }
 }
 
-absl::StatusOr<std::vector<std::pair<Architecture, Measurement>>> Store::Measurements(const std::string& device_key) {
+absl::StatusOr<std::vector<std::pair<Architecture, Measurement>>> JobStore::Measurements(const std::string& device_key) {
   absl::MutexLock lock(&mu_);
   Statement select(db_, "SELECT j.architecture, m.measurement FROM measurements m JOIN jobs j USING (job_id) "
                         "WHERE m.device_key = ?1 ORDER BY m.time_ms, j.seq",

@@ -1,4 +1,4 @@
-// An inference-only executor of an Architecture on oneDNN, for latency
+// An inference-only executor of an Architecture on oneDNN, for measurement
 // workers and `ridge infer`. It runs exactly the layers InferLayers lists,
 // with the math of the training engine's inference forward
 // (nn::Network::Forward with training = false), but built for speed:
@@ -17,10 +17,11 @@
 //    their last reader ran, so the working set stays small and cache-warm.
 // Not thread-safe; oneDNN's OpenMP threads (nn::SetThreads) do the parallel
 // work.
-#ifndef RIDGE_WORKERS_EXECUTOR_H_
-#define RIDGE_WORKERS_EXECUTOR_H_
+#ifndef RIDGE_SUPERNET_EXECUTOR_H_
+#define RIDGE_SUPERNET_EXECUTOR_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -28,10 +29,9 @@
 
 #include "absl/status/statusor.h"
 #include "proto/architecture.pb.h"
-#include "proto/measurement.pb.h"
 #include "supernet/param.h"
 
-namespace ridge::workers {
+namespace ridge::nn {
 
 namespace internal {
 class Plan;
@@ -71,9 +71,13 @@ class InferenceExecutor {
   const float* output() const;
   int64_t output_size() const { return output_size_; }
 
-  // The median time of each InferLayers layer, in InferLayers order, each
-  // step timed on its own under `protocol` (after one full Run, so its inputs
-  // are real). A layer gets the time of every step attributed to it:
+  // Times one step of the plan, run by `run_step`, and returns its time in
+  // milliseconds (the workers' timing protocol, workers/timing.h).
+  using StepTimer = std::function<absl::StatusOr<double>(const std::function<absl::Status()>& run_step)>;
+
+  // The time of each InferLayers layer, in InferLayers order, each step
+  // timed on its own by `time_step` (after one full Run, so its inputs are
+  // real). A layer gets the time of every step attributed to it:
   //  - reorders go to the layer they feed;
   //  - a fused 1x1 + depthwise primitive goes to the 1x1 layer; the depthwise
   //    layer gets 0;
@@ -81,11 +85,9 @@ class InferenceExecutor {
   //    softmax to attn_scores;
   //  - residual adds and activations are post-ops of their conv.
   // Timing steps in isolation keeps their inputs cache-warm, so the sum is
-  // usually a little below one Run. Each step gets the whole protocol
-  // (warmup, calibration to min_repeat_ms, repeats), so this costs about
-  // steps x (repeat + 2) x min_repeat_ms. Output contents are unspecified
-  // after; the next Run recomputes them.
-  absl::StatusOr<std::vector<std::pair<std::string, double>>> TimeLayers(const TimingProtocol& protocol);
+  // usually a little below one Run. Output contents are unspecified after;
+  // the next Run recomputes them.
+  absl::StatusOr<std::vector<std::pair<std::string, double>>> TimeLayers(const StepTimer& time_step);
 
   // One line per step: the layer, the primitive and oneDNN's implementation.
   std::string Describe() const;
@@ -101,6 +103,6 @@ class InferenceExecutor {
   int64_t input_size_ = 0, output_size_ = 0;
 };
 
-}  // namespace ridge::workers
+}  // namespace ridge::nn
 
-#endif  // RIDGE_WORKERS_EXECUTOR_H_
+#endif  // RIDGE_SUPERNET_EXECUTOR_H_

@@ -1,4 +1,4 @@
-#include "controller/store.h"
+#include "controller/campaign_store.h"
 
 #include "controller/sqlite_util.h"
 
@@ -20,153 +20,12 @@
 namespace ridge::controller {
 namespace {
 
-// Schema migrations, oldest first: kMigrations[i] takes a database from
-// user_version i to i + 1. To change the schema, append a script (v2: workers,
-// jobs, measurements); never edit one that has shipped, because databases in
-// the field have already run it.
-constexpr const char* kMigrations[] = {
-    // v1: campaigns, their progress events, Pareto fronts and checkpoints.
-    R"sql(
-      CREATE TABLE campaigns (
-        -- Insertion order: breaks ties in created_unix and keys page tokens.
-        -- AUTOINCREMENT never reuses an ID, so an old token cannot point at a
-        -- different campaign.
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        campaign_id TEXT NOT NULL UNIQUE,
-        spec BLOB,                        -- CampaignSpec; NULL when unset.
-        state INTEGER NOT NULL,           -- CampaignState.
-        step INTEGER NOT NULL,
-        total_steps INTEGER NOT NULL,
-        error TEXT NOT NULL,
-        created_unix INTEGER NOT NULL,
-        results BLOB NOT NULL,            -- A Campaign holding only `results`.
-        updated_unix_ms INTEGER NOT NULL  -- Last write, for operators.
-      );
-      CREATE INDEX campaigns_by_created ON campaigns (created_unix, id);
-
-      CREATE TABLE events (
-        campaign_id TEXT NOT NULL
-            REFERENCES campaigns (campaign_id) ON DELETE CASCADE,
-        seq INTEGER NOT NULL,             -- 1, 2, ... per campaign.
-        event BLOB NOT NULL,              -- ProgressEvent.
-        PRIMARY KEY (campaign_id, seq)
-      );
-
-      CREATE TABLE pareto_points (
-        campaign_id TEXT NOT NULL
-            REFERENCES campaigns (campaign_id) ON DELETE CASCADE,
-        idx INTEGER NOT NULL,             -- Position in ReplaceFront's input.
-        hardware TEXT NOT NULL,
-        arch_id TEXT NOT NULL,
-        proxy_accuracy REAL NOT NULL,
-        predicted_latency_ms REAL NOT NULL,
-        point BLOB NOT NULL,              -- The whole ParetoPoint.
-        PRIMARY KEY (campaign_id, idx)
-      );
-      CREATE INDEX pareto_points_by_hardware
-          ON pareto_points (campaign_id, hardware, predicted_latency_ms);
-
-      CREATE TABLE hypervolumes (
-        campaign_id TEXT NOT NULL
-            REFERENCES campaigns (campaign_id) ON DELETE CASCADE,
-        hardware TEXT NOT NULL,
-        hypervolume REAL NOT NULL,
-        PRIMARY KEY (campaign_id, hardware)
-      );
-
-      CREATE TABLE checkpoints (
-        campaign_id TEXT PRIMARY KEY NOT NULL
-            REFERENCES campaigns (campaign_id) ON DELETE CASCADE,
-        path TEXT NOT NULL,
-        stage TEXT NOT NULL,
-        step INTEGER NOT NULL,
-        time_unix_ms INTEGER NOT NULL
-      );
-    )sql",
-    // v2: measurement workers, their jobs and the measurements they report.
-    R"sql(
-      CREATE TABLE workers (
-        worker_id TEXT PRIMARY KEY NOT NULL,
-        device_key TEXT NOT NULL,
-        environment BLOB NOT NULL,        -- Environment.
-        profile BLOB NOT NULL,            -- HardwareProfile, self-measured.
-        registered_ms INTEGER NOT NULL,
-        last_heartbeat_ms INTEGER NOT NULL,
-        running_jobs INTEGER NOT NULL,
-        consecutive_failures INTEGER NOT NULL,
-        quarantined INTEGER NOT NULL,
-        jobs_done INTEGER NOT NULL,
-        jobs_failed INTEGER NOT NULL
-      );
-
-      CREATE TABLE jobs (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        -- FIFO position; a failed job moves to the back, so one bad job
-        -- cannot keep a worker from the others.
-        queue_order INTEGER NOT NULL,
-        job_id TEXT NOT NULL UNIQUE,
-        device_key TEXT NOT NULL,
-        campaign_id TEXT NOT NULL,        -- '' outside campaigns.
-        priority INTEGER NOT NULL,
-        architecture BLOB NOT NULL,       -- Architecture.
-        protocol BLOB NOT NULL,           -- TimingProtocol.
-        state INTEGER NOT NULL,           -- JobState.
-        worker_id TEXT NOT NULL,
-        lease_deadline_ms INTEGER NOT NULL,
-        attempts INTEGER NOT NULL,
-        error TEXT NOT NULL,
-        created_ms INTEGER NOT NULL
-      );
-      CREATE INDEX jobs_queue ON jobs (device_key, state, priority DESC, queue_order);
-
-      CREATE TABLE measurements (
-        job_id TEXT PRIMARY KEY NOT NULL REFERENCES jobs (job_id),
-        device_key TEXT NOT NULL,
-        arch_id TEXT NOT NULL,
-        median_ms REAL NOT NULL,
-        measurement BLOB NOT NULL,        -- Measurement.
-        time_ms INTEGER NOT NULL
-      );
-      CREATE INDEX measurements_by_device ON measurements (device_key, time_ms);
-    )sql",
-};
-constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
-
-// Lock waits longer than this (another process holding the file) fail with
-// UNAVAILABLE instead of blocking the controller forever.
-constexpr int kBusyTimeoutMs = 5000;
 constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 1000;
 
 // The columns CampaignFromRow reads, in its order.
 constexpr char kCampaignColumns[] =
     "campaign_id, spec, state, step, total_steps, error, created_unix, results";
-
-absl::StatusOr<int> UserVersion(sqlite3* db) {
-  Statement read(db, "PRAGMA user_version", "read user_version");
-  ASSIGN_OR_RETURN(bool row, read.Step());
-  if (!row) return absl::InternalError("PRAGMA user_version returned no row");
-  return static_cast<int>(read.Int(0));
-}
-
-// Connection settings; they are per connection, so they run at every Open.
-absl::Status Configure(sqlite3* db) {
-  sqlite3_extended_result_codes(db, 1);  // Tells UNIQUE from NOT NULL failures.
-  sqlite3_busy_timeout(db, kBusyTimeoutMs);
-  // journal_mode answers with the mode in effect, which stays the old one if
-  // WAL is unavailable (e.g. no shared memory on the file system).
-  Statement wal(db, "PRAGMA journal_mode = WAL", "set journal_mode=WAL");
-  ASSIGN_OR_RETURN(bool row, wal.Step());
-  const std::string mode = row ? wal.Text(0) : "";
-  // An in-memory database (":memory:", tests) has nothing to make durable.
-  if (mode != "wal" && mode != "memory") {
-    return absl::FailedPreconditionError(
-        absl::StrCat("journal_mode is '", mode, "'; the store needs WAL"));
-  }
-  // FULL syncs the WAL at every commit: an OK return means the data is on
-  // disk. foreign_keys is off by default in sqlite.
-  return Exec(db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;", "set pragmas");
-}
 
 int64_t NowUnixMs() { return absl::ToUnixMillis(absl::Now()); }
 
@@ -223,51 +82,7 @@ absl::StatusOr<std::vector<Campaign>> ReadCampaigns(Statement& select) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
-  sqlite3* db = nullptr;
-  // NOMUTEX: mu_ already serialises every use of the connection.
-  const int rc = sqlite3_open_v2(
-      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  // sqlite allocates a handle even when opening fails; the Store closes it.
-  std::unique_ptr<Store> store(new Store(db));
-  if (rc != SQLITE_OK) return WithContext(SqliteError(db, rc, "open"), path);
-  // Errors name the file: the controller may open more than one.
-  RETURN_IF_ERROR(WithContext(Configure(db), path));
-  RETURN_IF_ERROR(WithContext(store->Migrate(), path));
-  return store;
-}
-
-Store::~Store() { sqlite3_close_v2(db_); }
-
-absl::Status Store::Migrate() {
-  absl::MutexLock lock(&mu_);
-  for (;;) {
-    // The version is read inside the write transaction that applies the next
-    // migration, so two processes opening one file cannot both apply it.
-    Transaction txn(db_, "migrate");
-    RETURN_IF_ERROR(txn.BeginWrite());
-    ASSIGN_OR_RETURN(int version, UserVersion(db_));
-    if (version > kSchemaVersion) {
-      return absl::FailedPreconditionError(absl::StrCat("database schema version ", version,
-                                                        " is newer than version ", kSchemaVersion,
-                                                        ", the newest this binary supports"));
-    }
-    if (version == kSchemaVersion) return txn.Commit();
-    const std::string op = absl::StrCat("migrate to schema version ", version + 1);
-    RETURN_IF_ERROR(Exec(db_, kMigrations[version], op));
-    // PRAGMA takes no bound parameters; the number is our own, not input.
-    RETURN_IF_ERROR(Exec(db_, absl::StrCat("PRAGMA user_version = ", version + 1), op));
-    RETURN_IF_ERROR(txn.Commit());
-  }
-}
-
-int Store::schema_version() {
-  absl::MutexLock lock(&mu_);
-  absl::StatusOr<int> version = UserVersion(db_);
-  return version.ok() ? *version : -1;  // The API has no status; -1 is never a version.
-}
-
-absl::Status Store::InsertCampaign(const Campaign& campaign) {
+absl::Status CampaignStore::InsertCampaign(const Campaign& campaign) {
   if (campaign.campaign_id().empty()) {
     return absl::InvalidArgumentError("InsertCampaign: campaign_id is empty");
   }
@@ -295,7 +110,7 @@ absl::Status Store::InsertCampaign(const Campaign& campaign) {
   return status;
 }
 
-absl::StatusOr<Campaign> Store::GetCampaign(const std::string& campaign_id) {
+absl::StatusOr<Campaign> CampaignStore::GetCampaign(const std::string& campaign_id) {
   absl::MutexLock lock(&mu_);
   Statement select(
       db_, absl::StrCat("SELECT ", kCampaignColumns, " FROM campaigns WHERE campaign_id = ?1"),
@@ -306,7 +121,7 @@ absl::StatusOr<Campaign> Store::GetCampaign(const std::string& campaign_id) {
   return CampaignFromRow(select);
 }
 
-absl::StatusOr<std::vector<Campaign>> Store::ListCampaigns(int page_size,
+absl::StatusOr<std::vector<Campaign>> CampaignStore::ListCampaigns(int page_size,
                                                            const std::string& page_token,
                                                            std::string* next_page_token) {
   if (page_size <= 0) page_size = kDefaultPageSize;
@@ -367,7 +182,7 @@ absl::StatusOr<std::vector<Campaign>> Store::ListCampaigns(int page_size,
   return page;
 }
 
-absl::StatusOr<std::vector<Campaign>> Store::UnfinishedCampaigns() {
+absl::StatusOr<std::vector<Campaign>> CampaignStore::UnfinishedCampaigns() {
   absl::MutexLock lock(&mu_);
   Statement select(db_, absl::StrCat("SELECT ", kCampaignColumns, R"sql( FROM campaigns
       WHERE state NOT IN (?1, ?2, ?3)
@@ -377,7 +192,7 @@ absl::StatusOr<std::vector<Campaign>> Store::UnfinishedCampaigns() {
   return ReadCampaigns(select);
 }
 
-absl::Status Store::UpdateProgress(const std::string& campaign_id, CampaignState state,
+absl::Status CampaignStore::UpdateProgress(const std::string& campaign_id, CampaignState state,
                                    int64_t step, int64_t total_steps, const std::string& error) {
   absl::MutexLock lock(&mu_);
   Statement update(db_, R"sql(
@@ -395,7 +210,7 @@ absl::Status Store::UpdateProgress(const std::string& campaign_id, CampaignState
   return sqlite3_changes(db_) == 0 ? NotFound(campaign_id) : absl::OkStatus();
 }
 
-absl::Status Store::SetResults(const std::string& campaign_id,
+absl::Status CampaignStore::SetResults(const std::string& campaign_id,
                                const std::vector<PolicyResult>& results) {
   absl::MutexLock lock(&mu_);
   Statement update(db_, R"sql(
@@ -406,15 +221,15 @@ absl::Status Store::SetResults(const std::string& campaign_id,
   return sqlite3_changes(db_) == 0 ? NotFound(campaign_id) : absl::OkStatus();
 }
 
-absl::StatusOr<int64_t> Store::AppendEvent(const ProgressEvent& event) {
+absl::StatusOr<int64_t> CampaignStore::AppendEvent(const ProgressEvent& event) {
   return WriteEvent(event, /*update_progress=*/false, "");
 }
 
-absl::StatusOr<int64_t> Store::RecordProgress(const ProgressEvent& event, const std::string& error) {
+absl::StatusOr<int64_t> CampaignStore::RecordProgress(const ProgressEvent& event, const std::string& error) {
   return WriteEvent(event, /*update_progress=*/true, error);
 }
 
-absl::StatusOr<int64_t> Store::WriteEvent(const ProgressEvent& event, bool update_progress, const std::string& error) {
+absl::StatusOr<int64_t> CampaignStore::WriteEvent(const ProgressEvent& event, bool update_progress, const std::string& error) {
   const std::string& campaign_id = event.campaign_id();
   absl::MutexLock lock(&mu_);
   // Reading the last seq and inserting the next are one transaction, so a
@@ -446,7 +261,7 @@ absl::StatusOr<int64_t> Store::WriteEvent(const ProgressEvent& event, bool updat
   return seq;
 }
 
-absl::StatusOr<std::vector<std::pair<int64_t, ProgressEvent>>> Store::EventsAfter(
+absl::StatusOr<std::vector<std::pair<int64_t, ProgressEvent>>> CampaignStore::EventsAfter(
     const std::string& campaign_id, int64_t after_seq, int limit) {
   absl::MutexLock lock(&mu_);
   Statement select(db_, R"sql(
@@ -466,7 +281,7 @@ absl::StatusOr<std::vector<std::pair<int64_t, ProgressEvent>>> Store::EventsAfte
   }
 }
 
-absl::Status Store::ReplaceFront(const std::string& campaign_id,
+absl::Status CampaignStore::ReplaceFront(const std::string& campaign_id,
                                  const std::vector<ParetoPoint>& points,
                                  const std::map<std::string, double>& hypervolume_by_hardware) {
   absl::MutexLock lock(&mu_);
@@ -509,7 +324,7 @@ absl::Status Store::ReplaceFront(const std::string& campaign_id,
   return txn.Commit();
 }
 
-absl::StatusOr<std::vector<ParetoPoint>> Store::QueryFront(const std::string& campaign_id,
+absl::StatusOr<std::vector<ParetoPoint>> CampaignStore::QueryFront(const std::string& campaign_id,
                                                            const FrontQuery& query,
                                                            int64_t* total) {
   if (query.offset < 0 || query.limit < 0) {
@@ -560,7 +375,7 @@ absl::StatusOr<std::vector<ParetoPoint>> Store::QueryFront(const std::string& ca
   return points;
 }
 
-absl::StatusOr<std::map<std::string, double>> Store::Hypervolumes(const std::string& campaign_id) {
+absl::StatusOr<std::map<std::string, double>> CampaignStore::Hypervolumes(const std::string& campaign_id) {
   absl::MutexLock lock(&mu_);
   Statement select(db_, "SELECT hardware, hypervolume FROM hypervolumes WHERE campaign_id = ?1",
                    "Hypervolumes");
@@ -573,7 +388,23 @@ absl::StatusOr<std::map<std::string, double>> Store::Hypervolumes(const std::str
   }
 }
 
-absl::Status Store::RecordCheckpoint(const std::string& campaign_id,
+absl::StatusOr<ParetoPoint> CampaignStore::FrontPoint(const std::string& campaign_id, const std::string& arch_id) {
+  absl::MutexLock lock(&mu_);
+  Statement select(db_, R"sql(
+      SELECT point FROM pareto_points WHERE campaign_id = ?1 AND arch_id = ?2
+      ORDER BY hardware, predicted_latency_ms, idx LIMIT 1)sql",
+                   "FrontPoint");
+  select.BindText(1, campaign_id).BindText(2, arch_id);
+  ASSIGN_OR_RETURN(bool found, select.Step());
+  if (!found) {
+    return absl::NotFoundError(absl::StrCat("arch_id: '", arch_id, "' is on no front of campaign ", campaign_id));
+  }
+  ParetoPoint p;
+  RETURN_IF_ERROR(ParseBlob(select.Blob(0), &p, absl::StrCat("Pareto point of '", campaign_id, "'")));
+  return p;
+}
+
+absl::Status CampaignStore::RecordCheckpoint(const std::string& campaign_id,
                                      const CheckpointRecord& record) {
   absl::MutexLock lock(&mu_);
   // The existence check and the write are one transaction, for a clear
@@ -595,7 +426,7 @@ absl::Status Store::RecordCheckpoint(const std::string& campaign_id,
   return txn.Commit();
 }
 
-absl::StatusOr<std::optional<CheckpointRecord>> Store::LatestCheckpoint(
+absl::StatusOr<std::optional<CheckpointRecord>> CampaignStore::LatestCheckpoint(
     const std::string& campaign_id) {
   absl::MutexLock lock(&mu_);
   Statement select(db_, R"sql(

@@ -1,4 +1,4 @@
-#include "workers/executor.h"
+#include "supernet/executor.h"
 
 #include <algorithm>
 #include <cmath>
@@ -17,7 +17,7 @@
 #include "supernet/test_util.h"
 #include "zoo/zoo.h"
 
-namespace ridge::workers {
+namespace ridge::nn {
 namespace {
 
 using ::testing::HasSubstr;
@@ -211,11 +211,18 @@ TEST(InferenceExecutor, RefusesBadInputs) {
 TEST(InferenceExecutor, TimeLayersCoversEveryLayer) {
   Architecture arch = EveryBlock(GELU, true);
   auto ex = *InferenceExecutor::Create(arch, 1, 3);
-  TimingProtocol protocol;
-  protocol.set_warmup_runs(1);
-  protocol.set_number(1);
-  protocol.set_repeat(3);
-  auto times = ex->TimeLayers(protocol);
+  // A timer that runs each step twice and reports a fixed time per run, so
+  // the attribution to layers is checked exactly.
+  int runs = 0;
+  auto timer = [&](const std::function<absl::Status()>& run_step) -> absl::StatusOr<double> {
+    for (int i = 0; i < 2; ++i) {
+      absl::Status s = run_step();
+      if (!s.ok()) return s;
+      ++runs;
+    }
+    return 0.5;
+  };
+  auto times = ex->TimeLayers(timer);
   ASSERT_TRUE(times.ok()) << times.status();
   const NetworkLayers layers = *InferLayers(arch);
   ASSERT_EQ(times->size(), layers.layers.size());
@@ -225,13 +232,17 @@ TEST(InferenceExecutor, TimeLayersCoversEveryLayer) {
     EXPECT_GE((*times)[i].second, 0.0) << (*times)[i].first;
     total += (*times)[i].second;
   }
-  EXPECT_GT(total, 0.0);
+  // Every step was timed once, and every step's time went to some layer.
+  EXPECT_DOUBLE_EQ(total, 0.5 * runs / 2);
   // Still runs correctly afterwards.
   EXPECT_TRUE(ex->Run().ok());
 
-  protocol.set_repeat(0);
-  EXPECT_THAT(std::string(ex->TimeLayers(protocol).status().message()), HasSubstr("protocol.repeat"));
+  // The timer's error ends the timing.
+  auto failing = [](const std::function<absl::Status()>&) -> absl::StatusOr<double> {
+    return absl::InvalidArgumentError("protocol.repeat: 0 must be in [1, 1000]");
+  };
+  EXPECT_THAT(std::string(ex->TimeLayers(failing).status().message()), HasSubstr("protocol.repeat"));
 }
 
 }  // namespace
-}  // namespace ridge::workers
+}  // namespace ridge::nn

@@ -1,11 +1,11 @@
-#include "workers/executor_plan.h"
+#include "supernet/executor_plan.h"
 
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "supernet/dnnl_context.h"
 
-namespace ridge::workers::internal {
+namespace ridge::nn::internal {
 
 using dnnl::memory;
 
@@ -167,4 +167,4 @@ int64_t Plan::buffer_bytes() const {
   return total;
 }
 
-}  // namespace ridge::workers::internal
+}  // namespace ridge::nn::internal

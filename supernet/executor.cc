@@ -1,14 +1,13 @@
-#include "workers/executor.h"
+#include "supernet/executor.h"
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "proto/layers.h"
 #include "supernet/dnnl_context.h"
 #include "supernet/network.h"
-#include "workers/executor_plan.h"
-#include "workers/timing.h"
+#include "supernet/executor_plan.h"
 
-namespace ridge::workers {
+namespace ridge::nn {
 
 InferenceExecutor::InferenceExecutor() : plan_(std::make_unique<internal::Plan>()) {}
 InferenceExecutor::~InferenceExecutor() = default;
@@ -51,15 +50,14 @@ const float* InferenceExecutor::output() const { return plan_->data(output_value
 absl::Status InferenceExecutor::Run() { return plan_->Execute(); }
 
 absl::StatusOr<std::vector<std::pair<std::string, double>>> InferenceExecutor::TimeLayers(
-    const TimingProtocol& protocol) {
-  RETURN_IF_ERROR(ValidateProtocol(protocol));
+    const StepTimer& time_step) {
   RETURN_IF_ERROR(Run());
   std::vector<std::pair<std::string, double>> times;
   for (const std::string& name : layer_names_) times.emplace_back(name, 0.0);
   const int steps = static_cast<int>(plan_->steps().size());
   for (int s = 0; s < steps; ++s) {
-    ASSIGN_OR_RETURN(TimingResult r, TimeRuns([&] { return plan_->Execute(s); }, protocol));
-    times[plan_->steps()[s].layer].second += r.median_ms;
+    ASSIGN_OR_RETURN(double ms, time_step([&] { return plan_->Execute(s); }));
+    times[plan_->steps()[s].layer].second += ms;
   }
   return times;
 }
@@ -72,4 +70,4 @@ std::string InferenceExecutor::Describe() const {
 
 int64_t InferenceExecutor::activation_bytes() const { return plan_->buffer_bytes(); }
 
-}  // namespace ridge::workers
+}  // namespace ridge::nn

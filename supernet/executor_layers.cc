@@ -7,9 +7,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "workers/executor_builder.h"
+#include "supernet/executor_builder.h"
 
-namespace ridge::workers::internal {
+namespace ridge::nn::internal {
 
 using dnnl::memory;
 using tag = memory::format_tag;
@@ -388,4 +388,4 @@ absl::StatusOr<BuiltPlan> BuildPlan(const Architecture& arch, const NetworkLayer
   return Builder(arch, layers, batch, params, options, plan).Build();
 }
 
-}  // namespace ridge::workers::internal
+}  // namespace ridge::nn::internal

@@ -1,0 +1,47 @@
+// What `ridge search` writes: the result as JSON, CSV and text tables, and
+// the per-step search log, which survives a stop and a resume.
+#ifndef RIDGE_CLI_SEARCH_OUTPUT_H_
+#define RIDGE_CLI_SEARCH_OUTPUT_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "search/campaign_run.h"
+
+namespace ridge::cli {
+
+// The finished run as JSON (`mode` is "tunas" or "random").
+std::string ResultJson(search::CampaignRun& run, const std::string& mode);
+// Every scored candidate, one row each, as CSV.
+std::string CandidatesCsv(const search::CampaignResult& result);
+// Each policy's pick, then one table per hardware front.
+std::string ResultTables(const search::CampaignResult& result);
+
+// Writes `contents` to `path`; PERMISSION_DENIED naming the path if it can't.
+absl::Status WriteFile(const std::string& path, const std::string& contents);
+// Creates `dir` and its missing parents (like mkdir -p). INVALID_ARGUMENT
+// naming `flag` if it is not a directory afterwards.
+absl::Status MakeDirs(const std::string& dir, const std::string& flag);
+
+// search_log.csv: one row per step. On a resume it keeps the rows of the
+// steps before the resumed one, so the log reads as one run.
+class SearchLog {
+ public:
+  // `path` empty: the log is kept in memory only.
+  explicit SearchLog(std::string path) : path_(std::move(path)) {}
+  // Starts at `first_step`: rows of earlier steps in an existing file are
+  // kept, later ones dropped.
+  absl::Status Start(int64_t first_step);
+  void Add(search::CampaignRun& run, const search::StepReport& report);
+  // Writes the file (atomically enough for a log: whole, then renamed).
+  absl::Status Flush() const;
+
+ private:
+  std::string path_;
+  std::string text_;
+};
+
+}  // namespace ridge::cli
+
+#endif  // RIDGE_CLI_SEARCH_OUTPUT_H_

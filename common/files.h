@@ -1,0 +1,20 @@
+// Reading small files whole, with a size bound: every file Ridge reads from a
+// user (specs, tokens, certificates, checkpoints) has a limit.
+#ifndef RIDGE_COMMON_FILES_H_
+#define RIDGE_COMMON_FILES_H_
+
+#include <cstddef>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace ridge {
+
+// Reads the whole file at `path`. NOT_FOUND if it cannot be opened,
+// INVALID_ARGUMENT if it is larger than `max_bytes`, DATA_LOSS on a short
+// read. Messages start with the path.
+absl::StatusOr<std::string> ReadFileToString(const std::string& path, size_t max_bytes);
+
+}  // namespace ridge
+
+#endif  // RIDGE_COMMON_FILES_H_

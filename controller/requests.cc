@@ -1,0 +1,222 @@
+#include "controller/requests.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/status_macros.h"
+#include "latency/hardware_profiles.h"
+#include "proto/validate.h"
+#include "zoo/zoo.h"
+
+namespace ridge::controller {
+namespace {
+
+constexpr size_t kMaxIdChars = 64;
+
+absl::Status Invalid(absl::string_view field, absl::string_view rule) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", rule));
+}
+
+absl::Status CheckRange(absl::string_view field, double value, double lo, double hi) {
+  if (value >= lo && value <= hi) return absl::OkStatus();  // False for NaN.
+  return Invalid(field, absl::StrCat(value, " must be in [", lo, ", ", hi, "]"));
+}
+
+// A non-empty identifier the server issued (campaign, worker, job,
+// architecture IDs).
+absl::Status CheckId(absl::string_view field, absl::string_view id) {
+  if (id.empty()) return Invalid(field, "empty; it must name one");
+  if (id.size() > kMaxIdChars) {
+    return Invalid(field, absl::StrCat(Quoted(id), " has ", id.size(), " characters; at most ", kMaxIdChars));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckPageSize(int32_t page_size) { return CheckRange("page_size", page_size, 0, 1000); }
+
+absl::Status CheckPageToken(absl::string_view token) {
+  if (token.size() > kMaxIdChars) return Invalid("page_token", absl::StrCat(Quoted(token), " is not a token this server issued"));
+  return absl::OkStatus();
+}
+
+absl::Status CheckBounds(absl::string_view name, double lo, double hi, double max) {
+  RETURN_IF_ERROR(CheckRange(absl::StrCat("min_", name), lo, 0, max));
+  RETURN_IF_ERROR(CheckRange(absl::StrCat("max_", name), hi, 0, max));
+  if (hi > 0 && lo > hi) return Invalid(absl::StrCat("min_", name), absl::StrCat(lo, " exceeds max_", name, " ", hi));
+  return absl::OkStatus();
+}
+
+absl::Status ValidateMeasurement(const Measurement& m) {
+  RETURN_IF_ERROR(CheckId("measurement.job_id", m.job_id()));
+  RETURN_IF_ERROR(CheckRange("measurement.median_ms", m.median_ms(), 1e-6, 3.6e6));
+  if (m.samples_ms_size() == 0 || m.samples_ms_size() > 10000) {
+    return Invalid("measurement.samples_ms", absl::StrCat(m.samples_ms_size(), " samples; must be 1 to 10000"));
+  }
+  for (int i = 0; i < m.samples_ms_size(); ++i) {
+    RETURN_IF_ERROR(CheckRange(absl::StrCat("measurement.samples_ms[", i, "]"), m.samples_ms(i), 0, 3.6e6));
+  }
+  for (int i = 0; i < m.layers_size(); ++i) {
+    RETURN_IF_ERROR(
+        CheckRange(absl::StrCat("measurement.layers[", i, "].median_ms"), m.layers(i).median_ms(), 0, 3.6e6));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string Quoted(absl::string_view value) {
+  constexpr size_t kShown = 32;
+  if (value.size() <= kShown) return absl::StrCat("'", value, "'");
+  return absl::StrCat("'", value.substr(0, kShown), "...'");
+}
+
+absl::Status CheckOneOf(absl::string_view field, absl::string_view value, const std::vector<std::string>& names,
+                        absl::string_view what) {
+  if (std::find(names.begin(), names.end(), value) != names.end()) return absl::OkStatus();
+  return Invalid(field, absl::StrCat(Quoted(value), " is not a ", what, " (", absl::StrJoin(names, ", "), ")"));
+}
+
+absl::Status CheckBuiltinSpace(absl::string_view field, absl::string_view value) {
+  return CheckOneOf(field, value, ZooSpaceNames(), "built-in space");
+}
+
+absl::Status CheckBuiltinHardware(absl::string_view field, absl::string_view value) {
+  return CheckOneOf(field, value, BuiltinHardwareNames(), "built-in profile");
+}
+
+absl::Status ValidateDeviceKey(absl::string_view key, absl::string_view field) {
+  if (key.empty() || key.size() > 64) return Invalid(field, absl::StrCat(Quoted(key), " must have 1 to 64 characters"));
+  for (char ch : key) {
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_' && ch != '.' && ch != '-') {
+      return Invalid(field, absl::StrCat(Quoted(key), " may hold only letters, digits, _ . -"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckSpecNamesAreBuiltin(const CampaignSpec& spec) {
+  // `field` is "space_ref" or "coarse_space_ref"; the inline field drops "_ref".
+  auto check_space = [](absl::string_view field, absl::string_view ref) -> absl::Status {
+    if (ref.empty()) return absl::OkStatus();
+    absl::Status s = CheckBuiltinSpace(field, ref);
+    if (s.ok()) return s;
+    return absl::InvalidArgumentError(
+        absl::StrCat(s.message(), "; send the space inline as `", field.substr(0, field.size() - 4), "`"));
+  };
+  RETURN_IF_ERROR(check_space("space_ref", spec.space_ref()));
+  RETURN_IF_ERROR(check_space("coarse_space_ref", spec.coarse_space_ref()));
+  for (int i = 0; i < spec.targets_size(); ++i) {
+    const std::string& h = spec.targets(i).hardware();
+    if (!h.empty()) RETURN_IF_ERROR(CheckBuiltinHardware(absl::StrCat("targets[", i, "].hardware"), h));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Validate(const LaunchRequest& request) {
+  if (!request.has_spec()) return Invalid("spec", "missing");
+  return CheckSpecNamesAreBuiltin(request.spec());
+}
+
+absl::Status Validate(const GetCampaignRequest& request) { return CheckId("campaign_id", request.campaign_id()); }
+
+absl::Status Validate(const ListCampaignsRequest& request) {
+  RETURN_IF_ERROR(CheckPageSize(request.page_size()));
+  return CheckPageToken(request.page_token());
+}
+
+absl::Status Validate(const CancelRequest& request) { return CheckId("campaign_id", request.campaign_id()); }
+
+absl::Status Validate(const WatchRequest& request) { return CheckId("campaign_id", request.campaign_id()); }
+
+absl::Status Validate(const GetParetoFrontRequest& request) {
+  RETURN_IF_ERROR(CheckId("campaign_id", request.campaign_id()));
+  if (request.hardware().size() > kMaxIdChars) {
+    return Invalid("hardware", absl::StrCat(Quoted(request.hardware()), " is longer than any hardware name"));
+  }
+  RETURN_IF_ERROR(CheckPageSize(request.page_size()));
+  RETURN_IF_ERROR(CheckPageToken(request.page_token()));
+  RETURN_IF_ERROR(CheckBounds("latency_ms", request.min_latency_ms(), request.max_latency_ms(), 1e9));
+  return CheckBounds("accuracy", request.min_accuracy(), request.max_accuracy(), 1);
+}
+
+absl::Status Validate(const ExportArchitectureRequest& request) {
+  RETURN_IF_ERROR(CheckId("campaign_id", request.campaign_id()));
+  return CheckId("arch_id", request.arch_id());
+}
+
+absl::Status Validate(const RegisterRequest& request) {
+  RETURN_IF_ERROR(ValidateDeviceKey(request.device_key(), "device_key"));
+  if (request.has_self_profile()) RETURN_IF_ERROR(ValidateHardwareProfile(request.self_profile(), "self_profile"));
+  return absl::OkStatus();
+}
+
+absl::Status Validate(const HeartbeatRequest& request) {
+  RETURN_IF_ERROR(CheckId("worker_id", request.worker_id()));
+  return CheckRange("running_jobs", request.running_jobs(), 0, 1024);
+}
+
+absl::Status Validate(const LeaseJobsRequest& request) {
+  RETURN_IF_ERROR(CheckId("worker_id", request.worker_id()));
+  return CheckRange("max_jobs", request.max_jobs(), 1, 64);
+}
+
+absl::Status Validate(const ReportMeasurementRequest& request) {
+  RETURN_IF_ERROR(CheckId("worker_id", request.worker_id()));
+  if (request.error().empty()) return ValidateMeasurement(request.measurement());
+  if (request.measurement().job_id().empty()) return Invalid("measurement.job_id", "empty; a failure must name its job");
+  return CheckId("measurement.job_id", request.measurement().job_id());
+}
+
+absl::Status Validate(const ListWorkersRequest& request) {
+  if (request.device_key().empty()) return absl::OkStatus();
+  return ValidateDeviceKey(request.device_key(), "device_key");
+}
+
+absl::Status Validate(const MeasureRequest& request) {
+  RETURN_IF_ERROR(ValidateDeviceKey(request.device_key(), "device_key"));
+  const int archs = request.architectures_size();
+  if (request.space().empty()) {
+    if (archs == 0) return Invalid("architectures", "empty; give architectures or a space");
+    if (archs > 1000) return Invalid("architectures", absl::StrCat(archs, " architectures; at most 1000"));
+    for (int i = 0; i < archs; ++i) {
+      RETURN_IF_ERROR(ValidateArchitecture(request.architectures(i), absl::StrCat("architectures[", i, "]")));
+    }
+    return absl::OkStatus();
+  }
+  if (archs > 0) return Invalid("space", "give architectures or a space, not both");
+  RETURN_IF_ERROR(CheckRange("count", request.count(), 1, 1000));
+  if (request.has_input()) RETURN_IF_ERROR(ValidateShape(request.input(), "input"));
+  RETURN_IF_ERROR(CheckRange("num_classes", request.num_classes(), 0, 100000));
+  return CheckBuiltinSpace("space", request.space());
+}
+
+absl::Status Validate(const LatencyReportRequest& request) {
+  RETURN_IF_ERROR(ValidateDeviceKey(request.device_key(), "device_key"));
+  const double fraction = request.held_out_fraction();
+  if (fraction != 0 && !(fraction > 0 && fraction < 1)) {
+    return Invalid("held_out_fraction", absl::StrCat(fraction, " must be in (0, 1)"));
+  }
+  if (request.base_hardware().empty()) return absl::OkStatus();
+  return CheckBuiltinHardware("base_hardware", request.base_hardware());
+}
+
+absl::Status Validate(const PredictRequest& request) {
+  if (request.has_profile() == !request.hardware().empty()) {
+    return Invalid("hardware", "set exactly one of hardware and profile");
+  }
+  if (request.has_profile()) {
+    RETURN_IF_ERROR(ValidateHardwareProfile(request.profile(), "profile"));
+  } else {
+    RETURN_IF_ERROR(CheckBuiltinHardware("hardware", request.hardware()));
+  }
+  return ValidateArchitecture(request.architecture(), "architecture");
+}
+
+absl::Status Validate(const ListHardwareRequest&) { return absl::OkStatus(); }
+
+absl::Status Validate(const GetHardwareRequest& request) { return CheckId("name", request.name()); }
+
+}  // namespace ridge::controller

@@ -1,0 +1,112 @@
+#include "search/campaign_run.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+#include "common/status_macros.h"
+#include "proto/architecture.h"
+#include "supernet/dnnl_context.h"
+
+namespace ridge::search {
+
+absl::Status ProgressSink::Started(CampaignRun&, const std::string&) { return absl::OkStatus(); }
+absl::Status ProgressSink::Stepped(CampaignRun&, const StepReport&) { return absl::OkStatus(); }
+absl::Status ProgressSink::Said(CampaignRun&, CampaignState, const std::string&) { return absl::OkStatus(); }
+absl::Status ProgressSink::Checkpointed(CampaignRun&, const std::string&) { return absl::OkStatus(); }
+
+CampaignRun::CampaignRun(ResolvedCampaign campaign, CampaignRunOptions options, ProgressSink* sink)
+    : campaign_(std::move(campaign)), options_(std::move(options)), sink_(sink) {}
+
+absl::StatusOr<std::unique_ptr<CampaignRun>> CampaignRun::Create(ResolvedCampaign campaign,
+                                                                 CampaignRunOptions options, ProgressSink* sink) {
+  if (sink == nullptr) return absl::InvalidArgumentError("campaign run: needs a progress sink");
+  std::unique_ptr<CampaignRun> run(new CampaignRun(std::move(campaign), std::move(options), sink));
+  const ResolvedCampaign& c = run->campaign_;
+  ASSIGN_OR_RETURN(run->data_, nn::LoadFashionMnist(c.data));
+  ASSIGN_OR_RETURN(run->search_, TunasSearch::Create(c.space, c.targets, run->data_, c.options));
+  if (!run->options_.resume_from.empty()) {
+    RETURN_IF_ERROR(WithContext(run->search_->RestoreCheckpoint(run->options_.resume_from), "resuming"));
+    run->resumed_ = true;
+  }
+  return run;
+}
+
+CampaignState CampaignRun::state() const { return finishing_ ? EVALUATING : search_->stage(); }
+
+absl::StatusOr<std::vector<ArgmaxView>> CampaignRun::Argmaxes() {
+  std::vector<ArgmaxView> out;
+  for (const PolicyState& p : search_->policies()) {
+    ArgmaxView v;
+    v.target = &p.target;
+    ASSIGN_OR_RETURN(v.arch, BuildArchitecture(search_->decisions().space(),
+                                               search_->decisions().ToChoice(p.policy->Argmax())));
+    v.arch_id = ArchitectureId(v.arch);
+    ASSIGN_OR_RETURN(v.latency_ms, search_->LatencyMs(v.arch, p.target));
+    v.last_reward = p.last_reward;
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+absl::Status CampaignRun::Checkpoint() {
+  if (options_.checkpoint_path.empty()) return absl::OkStatus();
+  RETURN_IF_ERROR(search_->SaveCheckpoint(options_.checkpoint_path));
+  Log(Component::kSearch)->debug("checkpoint written step={} path={}", search_->step(), options_.checkpoint_path);
+  return sink_->Checkpointed(*this, options_.checkpoint_path);
+}
+
+absl::StatusOr<RunEnd> CampaignRun::Run(const StopToken& stop) {
+  nn::SetThreads(campaign_.spec.training().threads());  // Per thread: OpenMP's count is thread-local.
+  RETURN_IF_ERROR(sink_->Started(*this, resumed_ ? absl::StrCat("resumed from the checkpoint at step ",
+                                                                search_->step())
+                                                 : "search started"));
+  Log(Component::kSearch)->debug("run started campaign={} step={} total_steps={}", campaign_.spec.name(),
+                                 search_->step(), search_->total_steps());
+  ASSIGN_OR_RETURN(RunEnd end, Step(stop));
+  if (end == RunEnd::kDone) {
+    ASSIGN_OR_RETURN(end, Finish(stop));
+  }
+  Log(Component::kSearch)->debug("run ended campaign={} step={} end={}", campaign_.spec.name(), search_->step(),
+                                 end == RunEnd::kDone ? "done" : end == RunEnd::kStopped ? "stopped" : "cancelled");
+  return end;
+}
+
+// The step loop: a checkpoint every N steps, after the last step, and when
+// stopped (if asked for).
+absl::StatusOr<RunEnd> CampaignRun::Step(const StopToken& stop) {
+  const int64_t every = options_.checkpoint_every_steps;
+  const auto start = std::chrono::steady_clock::now();
+  while (!search_->done()) {
+    if (stop.cancelled()) return RunEnd::kCancelled;
+    if (stop.stop_requested()) {
+      if (stop.checkpoint_on_stop()) RETURN_IF_ERROR(Checkpoint());
+      return RunEnd::kStopped;
+    }
+    ASSIGN_OR_RETURN(StepReport report, search_->Step());
+    if (!report.stage_began.empty()) RETURN_IF_ERROR(sink_->Said(*this, search_->stage(), report.stage_began));
+    RETURN_IF_ERROR(sink_->Stepped(*this, report));
+    if ((every > 0 && search_->step() % every == 0) || search_->done()) RETURN_IF_ERROR(Checkpoint());
+  }
+  search_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return RunEnd::kDone;
+}
+
+// Scores the candidates, picks each policy's architecture and retrains the
+// fronts. A stop here needs no checkpoint: the one after the last step
+// covers everything, and a resumed run starts the finish again.
+absl::StatusOr<RunEnd> CampaignRun::Finish(const StopToken& stop) {
+  finishing_ = true;
+  RETURN_IF_ERROR(sink_->Said(*this, EVALUATING,
+                              "scoring front candidates: proxy accuracy on the valid split after BN recalibration"));
+  ASSIGN_OR_RETURN(result_, FinishCampaign(search_.get()));
+  const absl::Status retrained = RetrainFront(
+      campaign_, data_, &result_,
+      [&](const std::string& message) { return sink_->Said(*this, EVALUATING, message); },
+      [&] { return stop.stop_requested(); });
+  if (absl::IsCancelled(retrained)) return stop.cancelled() ? RunEnd::kCancelled : RunEnd::kStopped;
+  RETURN_IF_ERROR(retrained);
+  return RunEnd::kDone;
+}
+
+}  // namespace ridge::search
