@@ -29,6 +29,7 @@ void AddHardwareCommands(std::vector<Command>* commands);
 void AddTrainCommands(std::vector<Command>* commands);
 void AddSupernetCommands(std::vector<Command>* commands);
 void AddSearchCommands(std::vector<Command>* commands);
+void AddSpaceCommands(std::vector<Command>* commands);
 void AddCampaignCommands(std::vector<Command>* commands);
 void AddUpCommand(std::vector<Command>* commands);
 void AddInferCommands(std::vector<Command>* commands);

@@ -32,6 +32,9 @@ ABSL_FLAG(bool, augment, true, "Random crop with padding and horizontal flip.");
 ABSL_FLAG(bool, evaluate, true, "Evaluate on the valid and test splits after training.");
 ABSL_FLAG(std::string, checkpoint, "", "Checkpoint file: written after every epoch (train); read (eval); written every N steps and on Ctrl-C, "
           "and resumed from when it exists (search; default DIR/search.ckpt with --out).");
+ABSL_FLAG(int, count, 0,
+          "How many architectures: to sample and measure (latency measure; 0 means 60), or to sample (space sample; "
+          "0 means 20).");
 ABSL_FLAG(std::string, data_dir, ridge::nn::kFashionMnistDir, "Directory of the Fashion-MNIST IDX files.");
 
 ABSL_FLAG(std::string, space, "", "Search space: a built-in name (fmnist_uib) or a textproto file.");

@@ -32,6 +32,7 @@ ABSL_DECLARE_FLAG(std::string, checkpoint);
 ABSL_DECLARE_FLAG(std::string, data_dir);
 ABSL_DECLARE_FLAG(std::string, space);
 ABSL_DECLARE_FLAG(int, samples);
+ABSL_DECLARE_FLAG(int, count);
 
 namespace ridge::cli {
 

@@ -67,4 +67,16 @@ expect_error "unknown field" "width_multiplier" "$RIDGE" model show "$TMP/unknow
 printf 'input { height: 32 width: 32 channels: 3 }\nnum_classes: 10\nactivation: RELU\nblocks { uib { start_dw_kernel: 4 mid_dw_kernel: 3 stride: 1 filters: 8 expansion: 2 } }\nblocks { global_pool {} }\nblocks { classifier {} }\n' >"$TMP/badkernel.textproto"
 expect_error "bad kernel in file" "architecture.blocks[0].uib.start_dw_kernel: 4 is not one of {0, 3, 5, 7}" "$RIDGE" model show "$TMP/badkernel.textproto"
 
+# ridge space sample: distinct, spread over the MACs range, priced on the spec's targets.
+SPEC="$(dirname "$0")/../examples/campaigns/tiny.textproto"
+expect_ok "space sample" "$RIDGE" space sample --spec="$SPEC" --count=12 --stratify=macs --seed=3 --format=json
+json_check "stratified sample" "len(d) == 12 and len({a['arch_id'] for a in d}) == 12 and [a['macs'] for a in d] == sorted(a['macs'] for a in d) and d[-1]['macs'] > 4 * d[0]['macs'] and all(set(a['latency_ms']) == {'pixel6_cpu', 'pixel8_edgetpu'} and all(v > 0 for v in a['latency_ms'].values()) for a in d)"
+cp "$TMP/out" "$TMP/sample1.json"
+expect_ok "space sample again" "$RIDGE" space sample --spec="$SPEC" --count=12 --stratify=macs --seed=3 --format=json
+cmp -s "$TMP/out" "$TMP/sample1.json" || fail "the same seed gave another sample"
+expect_ok "space sample of a space" "$RIDGE" space sample --space=fmnist_uib --count=3 --format=csv
+[ "$(wc -l <"$TMP/out")" -eq 4 ] || fail "space sample csv: $(cat "$TMP/out")"
+expect_error "bad stratify" "--stratify: 'flops' is not one of {none, macs}" "$RIDGE" space sample --space=fmnist_uib --stratify=flops
+expect_error "bad count" "--count: -1 must be in [1, 10000]" "$RIDGE" space sample --space=fmnist_uib --count=-1
+
 finish

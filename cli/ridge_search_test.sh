@@ -12,6 +12,21 @@ json_check "search schema" "len(d['targets']) == 2 and all(set(t) >= {'hardware'
 for f in fronts.json fronts.csv search_log.csv; do [ -s "$TMP/run/nested/$f" ] || fail "missing $f"; done
 [ "$(wc -l <"$TMP/run/nested/search_log.csv")" -eq 13 ] || fail "search_log.csv has $(wc -l <"$TMP/run/nested/search_log.csv") lines, want 13"
 grep -q "COARSE | pixel6_cpu@6ms argmax" "$TMP/err" || fail "no progress on stderr"
+[ -s "$TMP/run/nested/search.ckpt" ] || fail "no checkpoint under --out"
+cp "$TMP/out" "$TMP/first.json"
+
+# The same command again resumes from the checkpoint: here the last one, so
+# it goes straight to the fronts, which come out the same, and the log keeps
+# every step.
+expect_ok "resume" "$RIDGE" search --spec="$SPEC" --out="$TMP/run/nested" --format=json
+grep -q "resumed from the checkpoint at step 12" "$TMP/err" || fail "no resume: $(head -3 "$TMP/err")"
+$PY -c "import json,sys; a=json.load(open('$TMP/first.json')); b=json.load(open('$TMP/out')); sys.exit(0 if [t['front'] for t in a['targets']] == [t['front'] for t in b['targets']] else 1)" \
+  || fail "resumed fronts differ"
+[ "$(wc -l <"$TMP/run/nested/search_log.csv")" -eq 13 ] || fail "resumed search_log.csv has $(wc -l <"$TMP/run/nested/search_log.csv") lines"
+# A checkpoint of another campaign is refused, naming the file.
+sed 's/budget_ms: \[6\]/budget_ms: [7]/' "$SPEC" >"$TMP/other.textproto"
+expect_error "foreign checkpoint" "resuming: $TMP/run/nested/search.ckpt: policy 0 is for pixel6_cpu@6" \
+  "$RIDGE" search --spec="$TMP/other.textproto" --out="$TMP/run/nested"
 
 expect_ok "random baseline" "$RIDGE" search --spec="$SPEC" --baseline=random --format=json
 json_check "baseline has the same schema" "d['mode'] == 'random' and len(d['targets']) == 2 and all(set(t) >= {'hardware', 'budget_ms', 'argmax', 'latency_ms', 'front', 'hypervolume'} for t in d['targets']) and all(p['arch_id'] for t in d['targets'] for p in t['front'])"

@@ -26,6 +26,7 @@ std::vector<Command> AllCommands() {
   AddTrainCommands(&commands);
   AddSupernetCommands(&commands);
   AddSearchCommands(&commands);
+  AddSpaceCommands(&commands);
   AddCampaignCommands(&commands);
   AddUpCommand(&commands);
   AddInferCommands(&commands);

@@ -95,7 +95,8 @@ absl::StatusOr<std::string> ResumeOrLaunch(controller::Controller& server, const
   ASSIGN_OR_RETURN(std::vector<Campaign> unfinished, server.manager().store()->UnfinishedCampaigns());
   if (!unfinished.empty()) {
     const Campaign& first = unfinished.front();
-    Log(Component::kCli)->info("resuming unfinished campaign {} ({})", first.campaign_id(), first.spec().name());
+    Log(Component::kCli)->info("resuming the unfinished campaign id={} name={}", first.campaign_id(),
+                               first.spec().name());
     return first.campaign_id();
   }
   LaunchRequest request;
@@ -103,7 +104,6 @@ absl::StatusOr<std::string> ResumeOrLaunch(controller::Controller& server, const
   LaunchResponse response;
   grpc::Status s = c.campaigns->Launch(c.Context().get(), request, &response);
   if (!s.ok()) return RpcError(s, "Launch", c.target);
-  Log(Component::kCli)->info("launched campaign {} ({})", response.campaign_id(), spec.name());
   return response.campaign_id();
 }
 
@@ -125,7 +125,7 @@ absl::Status Up(const std::vector<std::string>&, std::string* out) {
   const std::string target = absl::StrCat("127.0.0.1:", server->port());
   LocalWorker worker;
   worker.Start(*server, target);
-  Log(Component::kCli)->info("controller on {}, state in {}/ (tokens: {})", target, options.data_dir,
+  Log(Component::kCli)->info("ridge up ready address={} state_dir={} tokens={}", target, options.data_dir,
                              server->token_file());
   absl::StatusOr<Connection> c = Connect(target, server->token_file());
   absl::StatusOr<std::string> id = c.ok() ? ResumeOrLaunch(*server, *c, spec) : c.status();

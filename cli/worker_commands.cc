@@ -11,7 +11,6 @@
 #include "common/status_macros.h"
 
 ABSL_FLAG(std::string, device, "", "Device key of the measurement workers, e.g. zen5-2c.");
-ABSL_FLAG(int, count, 60, "Architectures to sample from --space and measure.");
 ABSL_FLAG(bool, per_layer, true, "Also time every layer (the lookup-table model needs it).");
 ABSL_FLAG(double, held_out, 0.4, "Share of measured architectures held out to score the models.");
 ABSL_FLAG(std::string, base_hardware, "",
@@ -68,7 +67,7 @@ absl::Status Measure(const std::vector<std::string>&, std::string* out) {
   MeasureRequest request;
   request.set_device_key(absl::GetFlag(FLAGS_device));
   request.set_space(absl::GetFlag(FLAGS_space).empty() ? "fmnist_uib" : absl::GetFlag(FLAGS_space));
-  request.set_count(absl::GetFlag(FLAGS_count));
+  request.set_count(absl::GetFlag(FLAGS_count) > 0 ? absl::GetFlag(FLAGS_count) : 60);
   request.set_seed(static_cast<uint64_t>(absl::GetFlag(FLAGS_seed)));
   if (shape.resolution > 0) {
     request.mutable_input()->set_height(shape.resolution);

@@ -42,10 +42,7 @@ absl::StatusOr<std::unique_ptr<TunasSearch>> TunasSearch::Create(const SearchSpa
 }
 
 Architecture TunasSearch::AtDeployment(const Architecture& arch) const {
-  Architecture out = arch;
-  if (options_.deployment_input.height() > 0) *out.mutable_input() = options_.deployment_input;
-  if (options_.deployment_classes > 0) out.set_num_classes(options_.deployment_classes);
-  return out;
+  return search::AtDeployment(arch, options_.deployment_input, options_.deployment_classes);
 }
 
 void TunasSearch::SetDeviceModel(const std::string& device_key, std::shared_ptr<const LatencyModel> model) {
@@ -59,20 +56,9 @@ absl::StatusOr<double> TunasSearch::LatencyMs(const Architecture& arch, const Se
   const std::string key = absl::StrCat(target.profile.name(), "/", target.device_key, "/", ArchitectureId(arch));
   auto it = latency_cache_.find(key);
   if (it != latency_cache_.end()) return it->second;
-  if (target.model != nullptr) {
-    ASSIGN_OR_RETURN(double ms, target.model->PredictMs(AtDeployment(arch)));
-    latency_cache_[key] = ms;
-    return ms;
-  }
-  ASSIGN_OR_RETURN(ElementType type, ElementTypeOfBytes(target.profile.bytes_per_element()));
-  ASSIGN_OR_RETURN(NetworkCost cost, CostArchitecture(AtDeployment(arch), type));
-  // A device target's profile carries the device key as its name, which
-  // profile names may not spell; the name plays no part in the price.
-  HardwareProfile profile = target.profile;
-  if (!target.device_key.empty()) profile.set_name("device");
-  ASSIGN_OR_RETURN(RooflineResult r, PredictRoofline(cost, profile));
-  latency_cache_[key] = r.latency_ms();
-  return r.latency_ms();
+  ASSIGN_OR_RETURN(double ms, TargetLatencyMs(AtDeployment(arch), target));
+  latency_cache_[key] = ms;
+  return ms;
 }
 
 absl::StatusOr<StepReport> TunasSearch::Step() {

@@ -27,23 +27,12 @@
 #include "proto/hardware.pb.h"
 #include "search/decisions.h"
 #include "search/policy.h"
+#include "search/target.h"
 #include "supernet/batcher.h"
 #include "supernet/optimizer.h"
 #include "supernet/supernet.h"
 
 namespace ridge::search {
-
-struct SearchTarget {
-  HardwareProfile profile;  // Its name names the target's hardware in fronts.
-  double budget_ms = 0;
-  RewardType reward = ABS;
-  double beta = 0;  // 0: the reward's default.
-  // Measurement workers' device key; empty if none.
-  std::string device_key;
-  // A latency model fitted to measurements (latency/latency_model.h); when
-  // null, the roofline of `profile` prices the target.
-  std::shared_ptr<const LatencyModel> model;
-};
 
 struct TunasOptions {
   int64_t steps = 1000;  // Of the first stage: the coarse one, or the only one.
