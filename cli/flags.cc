@@ -35,6 +35,9 @@ ABSL_FLAG(std::string, checkpoint, "", "Checkpoint file: written after every epo
 ABSL_FLAG(int, count, 0,
           "How many architectures: to sample and measure (latency measure; 0 means 60), or to sample (space sample; "
           "0 means 20).");
+ABSL_FLAG(std::string, distill, "",
+          "Soft-label file of a teacher (`ridge train --save_soft_labels`) to learn from as well as the labels.");
+ABSL_FLAG(double, distill_alpha, 0.5, "With --distill: the teacher's weight in the loss, in [0, 1].");
 ABSL_FLAG(std::string, data_dir, ridge::nn::kFashionMnistDir, "Directory of the Fashion-MNIST IDX files.");
 
 ABSL_FLAG(std::string, space, "", "Search space: a built-in name (fmnist_uib) or a textproto file.");
@@ -101,6 +104,12 @@ absl::StatusOr<TrainingFlags> TrainingFlagsFromCommandLine() {
   RETURN_IF_ERROR(CheckRange("seed", seed, 0, 4294967295LL));
   t.seed = static_cast<uint32_t>(seed);
   t.augment = absl::GetFlag(FLAGS_augment);
+  t.distill = absl::GetFlag(FLAGS_distill);
+  const double alpha = absl::GetFlag(FLAGS_distill_alpha);
+  if (!(alpha >= 0 && alpha <= 1)) {
+    return absl::InvalidArgumentError(absl::StrCat("--distill_alpha: ", alpha, " must be in [0, 1]"));
+  }
+  t.distill_alpha = static_cast<float>(alpha);
   return t;
 }
 

@@ -33,6 +33,8 @@ ABSL_DECLARE_FLAG(std::string, data_dir);
 ABSL_DECLARE_FLAG(std::string, space);
 ABSL_DECLARE_FLAG(int, samples);
 ABSL_DECLARE_FLAG(int, count);
+ABSL_DECLARE_FLAG(std::string, distill);
+ABSL_DECLARE_FLAG(double, distill_alpha);
 
 namespace ridge::cli {
 
@@ -53,6 +55,8 @@ struct TrainingFlags {
   bool sgd;  // Else RMSProp.
   uint32_t seed;
   bool augment;
+  std::string distill;  // Soft-label file to learn from; empty: labels only.
+  float distill_alpha;
 };
 absl::StatusOr<TrainingFlags> TrainingFlagsFromCommandLine();
 

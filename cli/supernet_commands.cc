@@ -1,22 +1,38 @@
 // `ridge supernet train`: trains the shared weights of a search space on
-// uniformly sampled subnets, then scores a few subnets by proxy accuracy
-// (valid split, after BN recalibration).
+// uniformly sampled subnets (or by the sandwich rule, optionally from a
+// teacher's soft labels), then scores subnets by proxy accuracy (valid split,
+// after BN recalibration on 512 training images, as fronts are scored).
+// `ridge supernet eval` scores subnets of a saved supernet again.
+#include <optional>
 #include <random>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "cli/command.h"
 #include "cli/flags.h"
 #include "cli/output.h"
 #include "cli/training.h"
+#include "common/files.h"
 #include "common/status_macros.h"
 #include "latency/costing.h"
 #include "proto/architecture.h"
 #include "proto/space.h"
 #include "proto/textproto.h"
 #include "supernet/dnnl_context.h"
+#include "supernet/soft_labels.h"
 #include "supernet/supernet.h"
+#include "supernet/weight_update.h"
 #include "zoo/zoo.h"
+
+ABSL_FLAG(bool, sandwich, false,
+          "Train by the sandwich rule (BigNAS): each step the largest subnet on the labels, then the smallest and "
+          "--sandwich_samples random ones on the largest's predictions.");
+ABSL_FLAG(int, sandwich_samples, 2, "With --sandwich: random subnets per step besides the largest and smallest.");
+ABSL_FLAG(std::string, archs, "",
+          "Also score these architectures: a file of canonical encodings, one per line (# starts a comment), e.g. "
+          "from `ridge space sample --format=csv`.");
 
 namespace ridge::cli {
 namespace {
@@ -42,9 +58,31 @@ absl::StatusOr<Scored> Score(nn::Supernet* net, const nn::Dataset& data, const s
   return s;
 }
 
-// The largest, smallest and reference subnets, then `samples` random ones.
+// The architectures --archs lists, as choices of `space`; errors name the line.
+absl::StatusOr<std::vector<std::pair<std::string, SpaceChoice>>> ArchsFromFlag(const SearchSpace& space) {
+  std::vector<std::pair<std::string, SpaceChoice>> out;
+  const std::string path = absl::GetFlag(FLAGS_archs);
+  if (path.empty()) return out;
+  ASSIGN_OR_RETURN(std::string text, WithContext(ReadFileToString(path, 16 << 20), "--archs"));
+  int line_number = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    ++line_number;
+    line = absl::StripAsciiWhitespace(line);
+    if (line.empty() || line[0] == '#') continue;
+    const std::string where = absl::StrCat("--archs: ", path, ":", line_number);
+    ASSIGN_OR_RETURN(Architecture arch, WithContext(ParseCanonicalEncoding(std::string(line)), where));
+    ASSIGN_OR_RETURN(SpaceChoice c, WithContext(MatchArchitecture(space, arch), where));
+    out.emplace_back(ArchitectureId(arch), c);
+    if (out.size() > 10000) return absl::InvalidArgumentError(absl::StrCat(where, ": more than 10000 architectures"));
+  }
+  return out;
+}
+
+// The largest, smallest and reference subnets, then `samples` random ones,
+// then those of --archs.
 absl::StatusOr<std::vector<Scored>> ScoreSubnets(nn::Supernet* net, const nn::Dataset& data, const SearchSpace& space,
                                                  int samples, uint32_t seed) {
+  ASSIGN_OR_RETURN(auto listed, ArchsFromFlag(space));
   std::vector<Scored> scored;
   ASSIGN_OR_RETURN(Scored largest, Score(net, data, "largest", LargestChoice(space)));
   scored.push_back(largest);
@@ -58,6 +96,10 @@ absl::StatusOr<std::vector<Scored>> ScoreSubnets(nn::Supernet* net, const nn::Da
   std::mt19937_64 eval_rng(seed + 1000);
   for (int i = 0; i < samples; ++i) {
     ASSIGN_OR_RETURN(Scored s, Score(net, data, absl::StrCat("sample_", i), SampleUniform(space, eval_rng)));
+    scored.push_back(s);
+  }
+  for (const auto& [id, choice] : listed) {
+    ASSIGN_OR_RETURN(Scored s, Score(net, data, "listed", choice));
     scored.push_back(s);
   }
   return scored;
@@ -100,6 +142,34 @@ std::string ScoredTable(const SearchSpace& space, const EpochsResult& run, const
                       "recalibration on 512 training images\n");
 }
 
+// How the shared weights learn each step: one uniform subnet (TuNAS's
+// supernet warmup), or the sandwich rule; from the labels and --distill.
+absl::StatusOr<StepLearning> SupernetLearning(nn::Supernet* net, const SearchSpace& space,
+                                              const std::optional<nn::SoftLabels>& teacher, const TrainingFlags& tf,
+                                              std::mt19937_64* rng) {
+  StepLearning learning;
+  if (teacher.has_value()) learning.loss.teacher = &*teacher, learning.loss.teacher_alpha = tf.distill_alpha;
+  if (!absl::GetFlag(FLAGS_sandwich)) {
+    net->SetSampler([&space, rng](int64_t) { return SampleUniform(space, *rng); });
+    return learning;
+  }
+  const int n = absl::GetFlag(FLAGS_sandwich_samples);
+  if (n < 0 || n > 16) return absl::InvalidArgumentError(absl::StrCat("--sandwich_samples: ", n, " must be in [0, 16]"));
+  learning.gradients = [net, &space, rng, n, loss = learning.loss](const nn::Batch& batch, int64_t) {
+    std::vector<SpaceChoice> others;
+    for (int i = 0; i < n; ++i) others.push_back(SampleUniform(space, *rng));
+    return nn::SandwichGradients(net, batch, LargestChoice(space), SmallestChoice(space), others, loss);
+  };
+  return learning;
+}
+
+absl::StatusOr<nn::Dataset> LoadData(const TrainingFlags& tf) {
+  nn::DatasetOptions data_options;
+  data_options.dir = absl::GetFlag(FLAGS_data_dir);
+  data_options.train_images = tf.train_images;
+  return nn::LoadFashionMnist(data_options);
+}
+
 absl::Status SupernetTrain(const std::vector<std::string>&, std::string* out) {
   ASSIGN_OR_RETURN(std::string format, FormatFlag({"table", "json"}));
   ASSIGN_OR_RETURN(TrainingFlags tf, TrainingFlagsFromCommandLine());
@@ -112,21 +182,42 @@ absl::Status SupernetTrain(const std::vector<std::string>&, std::string* out) {
     return absl::InvalidArgumentError("--space: Fashion-MNIST needs input 28x28x1 and 10 classes");
   }
   nn::SetThreads(tf.threads);
-  nn::DatasetOptions data_options;
-  data_options.dir = absl::GetFlag(FLAGS_data_dir);
-  data_options.train_images = tf.train_images;
-  ASSIGN_OR_RETURN(nn::Dataset data, nn::LoadFashionMnist(data_options));
+  ASSIGN_OR_RETURN(nn::Dataset data, LoadData(tf));
+  ASSIGN_OR_RETURN(std::optional<nn::SoftLabels> teacher, TeacherFromFlags(tf, data.train));
   ASSIGN_OR_RETURN(std::unique_ptr<nn::Supernet> net, nn::Supernet::Create(space, tf.seed));
-  // Uniform sampling of every decision at every step (the supernet warmup of TuNAS).
   std::mt19937_64 rng(tf.seed);
-  net->SetSampler([&](int64_t) { return SampleUniform(space, rng); });
+  ASSIGN_OR_RETURN(StepLearning learning, SupernetLearning(net.get(), space, teacher, tf, &rng));
   nn::Optimizer optim(&net->params(), OptimizerFromFlags(tf));
   ASSIGN_OR_RETURN(EpochsResult run, RunEpochs(net.get(), &optim, data.train, tf, absl::GetFlag(FLAGS_checkpoint), [&] {
                      return nn::CheckpointHeader{"supernet", ToTextProto(space), "", 0, 0};
-                   }));
+                   }, learning));
   net->SetSampler(nullptr);
   ASSIGN_OR_RETURN(std::vector<Scored> scored, ScoreSubnets(net.get(), data, space, samples, tf.seed));
   *out = format == "json" ? ScoredJson(space, tf, run, scored) : ScoredTable(space, run, scored);
+  return absl::OkStatus();
+}
+
+// `ridge supernet eval`: the subnets of a supernet checkpoint, scored again.
+absl::Status SupernetEval(const std::vector<std::string>&, std::string* out) {
+  ASSIGN_OR_RETURN(std::string format, FormatFlag({"table", "json"}));
+  ASSIGN_OR_RETURN(TrainingFlags tf, TrainingFlagsFromCommandLine());
+  const std::string path = absl::GetFlag(FLAGS_checkpoint);
+  if (path.empty()) return absl::InvalidArgumentError("--checkpoint: must be given");
+  ASSIGN_OR_RETURN(nn::CheckpointHeader header, nn::ReadCheckpointHeader(path));
+  if (header.kind != "supernet") {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": a '", header.kind,
+                                                   "' checkpoint; `ridge supernet eval` reads supernet ones"));
+  }
+  SearchSpace space;
+  RETURN_IF_ERROR(WithContext(ParseTextProto(header.spec, path, &space), "the checkpoint's space"));
+  nn::SetThreads(tf.threads);
+  ASSIGN_OR_RETURN(nn::Dataset data, LoadData(tf));
+  ASSIGN_OR_RETURN(std::unique_ptr<nn::Supernet> net, nn::Supernet::Create(space, tf.seed));
+  RETURN_IF_ERROR(nn::ReadCheckpoint(path, &net->params(), nullptr).status());
+  ASSIGN_OR_RETURN(std::vector<Scored> scored,
+                   ScoreSubnets(net.get(), data, space, absl::GetFlag(FLAGS_samples), tf.seed));
+  EpochsResult none;
+  *out = format == "json" ? ScoredJson(space, tf, none, scored) : ScoredTable(space, none, scored);
   return absl::OkStatus();
 }
 
@@ -134,10 +225,17 @@ absl::Status SupernetTrain(const std::vector<std::string>&, std::string* out) {
 
 void AddSupernetCommands(std::vector<Command>* commands) {
   commands->push_back({"supernet train", "",
-                       "Train a space's shared weights on uniformly sampled subnets, then score a few subnets.",
+                       "Train a space's shared weights (uniform subnets, or --sandwich; --distill from a teacher), "
+                       "then score subnets by proxy accuracy.",
                        {"space", "epochs", "batch", "threads", "seed", "lr", "optimizer", "train_images", "augment",
-                        "samples", "checkpoint", "data_dir", "format"},
+                        "samples", "checkpoint", "data_dir", "sandwich", "sandwich_samples", "distill",
+                        "distill_alpha", "archs", "format"},
                        0, 0, SupernetTrain});
+  commands->push_back({"supernet eval", "",
+                       "Score subnets of a `supernet train` checkpoint: largest, smallest, references, --samples "
+                       "random ones and --archs.",
+                       {"checkpoint", "samples", "archs", "threads", "seed", "data_dir", "format"}, 0, 0,
+                       SupernetEval});
 }
 
 }  // namespace ridge::cli

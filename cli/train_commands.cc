@@ -14,8 +14,14 @@
 #include "supernet/dataset.h"
 #include "supernet/dnnl_context.h"
 #include "supernet/network.h"
+#include "supernet/soft_labels.h"
 #include "supernet/trainer.h"
 #include "zoo/zoo.h"
+
+ABSL_FLAG(std::string, save_soft_labels, "",
+          "After training, write the network's softened predictions on the whole train split to this file, for "
+          "distillation (--distill, or a campaign's distill.soft_labels).");
+ABSL_FLAG(float, soft_label_temperature, 4, "With --save_soft_labels: the softmax temperature, in (0, 100].");
 
 namespace ridge::cli {
 namespace {
@@ -32,63 +38,88 @@ absl::StatusOr<Evaluation> EvaluateBoth(nn::Network* net, const nn::Dataset& dat
   return e;
 }
 
-absl::Status Train(const std::vector<std::string>&, std::string* out) {
-  ASSIGN_OR_RETURN(std::string format, FormatFlag({"table", "json"}));
-  ASSIGN_OR_RETURN(TrainingFlags tf, TrainingFlagsFromCommandLine());
-  const int epochs = tf.epochs, batch = tf.batch, threads = tf.threads, train_images = tf.train_images;
+// The architecture --arch names, which must fit Fashion-MNIST.
+absl::StatusOr<Architecture> FashionMnistArch() {
   ASSIGN_OR_RETURN(Architecture arch, ResolveArchitecture(absl::GetFlag(FLAGS_arch)));
   if (arch.input().height() != 28 || arch.input().width() != 28 || arch.input().channels() != 1 ||
       arch.num_classes() != 10) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "--arch: Fashion-MNIST needs input 28x28x1 and 10 classes; '", absl::GetFlag(FLAGS_arch), "' has ",
-        arch.input().height(), "x", arch.input().width(), "x", arch.input().channels(), " and ",
+        "--arch: Fashion-MNIST needs input 28x28x1 and 10 classes; '", absl::GetFlag(FLAGS_arch).substr(0, 64),
+        "' has ", arch.input().height(), "x", arch.input().width(), "x", arch.input().channels(), " and ",
         arch.num_classes(), " classes"));
   }
-  nn::SetThreads(threads);
+  return arch;
+}
+
+// --save_soft_labels: the trained network's softened predictions on the
+// whole train split (all 50,000 images, whatever --train_images was), so any
+// later run on that split, or a prefix of it, can learn from them.
+absl::Status SaveSoftLabels(nn::Network* net, const nn::DatasetOptions& trained_on) {
+  const std::string path = absl::GetFlag(FLAGS_save_soft_labels);
+  if (path.empty()) return absl::OkStatus();
+  nn::DatasetOptions all = trained_on;
+  all.train_images = 50000;
+  ASSIGN_OR_RETURN(nn::Dataset data, nn::LoadFashionMnist(all));
+  nn::ForwardFn forward = [net](const nn::Tensor& x, const nn::ForwardContext& ctx) { return net->Forward(x, ctx); };
+  ASSIGN_OR_RETURN(nn::SoftLabels labels, WithContext(nn::ComputeSoftLabels(forward, data.train,
+                                                                          absl::GetFlag(FLAGS_soft_label_temperature)),
+                                                      "--soft_label_temperature"));
+  return WithContext(nn::WriteSoftLabels(path, labels), "--save_soft_labels");
+}
+
+std::string TrainJson(const Architecture& arch, const TrainingFlags& tf, const EpochsResult& run,
+                      const Evaluation& eval) {
+  JsonWriter json;
+  json.BeginObject();
+  json.Key("arch").String(arch.name());
+  json.Key("arch_id").String(ArchitectureId(arch));
+  json.Key("epochs").Int(tf.epochs);
+  json.Key("steps").Int(run.train.steps);
+  json.Key("batch").Int(tf.batch);
+  json.Key("threads").Int(nn::Threads());
+  json.Key("train_loss").Double(run.train.final_loss);
+  json.Key("valid_accuracy").Double(eval.valid);
+  json.Key("test_accuracy").Double(eval.test);
+  json.Key("images_per_sec").Double(run.train.images_per_sec);
+  json.Key("steady_images_per_sec").Double(run.train.steady_images_per_sec);
+  json.Key("seconds").Double(run.seconds);
+  json.EndObject();
+  return json.str();
+}
+
+std::string TrainTable(const Architecture& arch, const TrainingFlags& tf, const EpochsResult& run,
+                       const Evaluation& eval) {
+  Table table({"arch", "epochs", "steps", "images_per_sec", "train_loss", "valid_accuracy", "test_accuracy"}, {true});
+  table.AddRow({arch.name().empty() ? ArchitectureId(arch) : arch.name(), absl::StrCat(tf.epochs),
+                absl::StrCat(run.train.steps), FormatDouble(run.train.images_per_sec),
+                FormatDouble(run.train.final_loss), FormatDouble(eval.valid), FormatDouble(eval.test)});
+  return table.Render();
+}
+
+absl::Status Train(const std::vector<std::string>&, std::string* out) {
+  ASSIGN_OR_RETURN(std::string format, FormatFlag({"table", "json"}));
+  ASSIGN_OR_RETURN(TrainingFlags tf, TrainingFlagsFromCommandLine());
+  ASSIGN_OR_RETURN(Architecture arch, FashionMnistArch());
+  nn::SetThreads(tf.threads);
   nn::DatasetOptions data_options;
   data_options.dir = absl::GetFlag(FLAGS_data_dir);
-  data_options.train_images = train_images;
+  data_options.train_images = tf.train_images;
   ASSIGN_OR_RETURN(nn::Dataset data, nn::LoadFashionMnist(data_options));
-  const uint32_t seed = tf.seed;
-  ASSIGN_OR_RETURN(std::unique_ptr<nn::Network> net, nn::Network::Create(arch, seed));
+  ASSIGN_OR_RETURN(std::optional<nn::SoftLabels> teacher, TeacherFromFlags(tf, data.train));
+  ASSIGN_OR_RETURN(std::unique_ptr<nn::Network> net, nn::Network::Create(arch, tf.seed));
   nn::Optimizer optim(&net->params(), OptimizerFromFlags(tf));
-
-  const std::string checkpoint = absl::GetFlag(FLAGS_checkpoint);
-  ASSIGN_OR_RETURN(EpochsResult run, RunEpochs(net.get(), &optim, data.train, tf, checkpoint, [&] {
+  StepLearning learning;
+  if (teacher.has_value()) learning.loss.teacher = &*teacher, learning.loss.teacher_alpha = tf.distill_alpha;
+  ASSIGN_OR_RETURN(EpochsResult run, RunEpochs(net.get(), &optim, data.train, tf, absl::GetFlag(FLAGS_checkpoint), [&] {
                      return nn::CheckpointHeader{"standalone", CanonicalEncoding(arch),
                                                  absl::StrCat("name=", arch.name()), 0, 0};
-                   }));
-  const nn::TrainResult& result = run.train;
-  const double seconds = run.seconds;
+                   }, learning));
   Evaluation eval{-1, -1};
   if (absl::GetFlag(FLAGS_evaluate)) {
     ASSIGN_OR_RETURN(eval, EvaluateBoth(net.get(), data));
   }
-  if (format == "json") {
-    JsonWriter json;
-    json.BeginObject();
-    json.Key("arch").String(arch.name());
-    json.Key("arch_id").String(ArchitectureId(arch));
-    json.Key("epochs").Int(epochs);
-    json.Key("steps").Int(result.steps);
-    json.Key("batch").Int(batch);
-    json.Key("threads").Int(nn::Threads());
-    json.Key("train_loss").Double(result.final_loss);
-    json.Key("valid_accuracy").Double(eval.valid);
-    json.Key("test_accuracy").Double(eval.test);
-    json.Key("images_per_sec").Double(result.images_per_sec);
-    json.Key("steady_images_per_sec").Double(result.steady_images_per_sec);
-    json.Key("seconds").Double(seconds);
-    json.EndObject();
-    *out = json.str();
-  } else {
-    Table table({"arch", "epochs", "steps", "images_per_sec", "train_loss", "valid_accuracy", "test_accuracy"},
-                {true});
-    table.AddRow({arch.name().empty() ? ArchitectureId(arch) : arch.name(), absl::StrCat(epochs),
-                  absl::StrCat(result.steps), FormatDouble(result.images_per_sec), FormatDouble(result.final_loss),
-                  FormatDouble(eval.valid), FormatDouble(eval.test)});
-    *out = table.Render();
-  }
+  RETURN_IF_ERROR(SaveSoftLabels(net.get(), data_options));
+  *out = format == "json" ? TrainJson(arch, tf, run, eval) : TrainTable(arch, tf, run, eval);
   return absl::OkStatus();
 }
 
@@ -136,7 +167,8 @@ void AddTrainCommands(std::vector<Command>* commands) {
   commands->push_back({"train", "",
                        "Train an architecture standalone on Fashion-MNIST; report valid and test accuracy.",
                        {"arch", "epochs", "batch", "threads", "seed", "lr", "optimizer", "train_images", "augment",
-                        "evaluate", "checkpoint", "data_dir", "format"},
+                        "evaluate", "checkpoint", "data_dir", "distill", "distill_alpha", "save_soft_labels",
+                        "soft_label_temperature", "format"},
                        0, 0, Train});
   commands->push_back({"eval", "", "Evaluate a standalone checkpoint on the valid and test splits.",
                        {"checkpoint", "threads", "data_dir", "format"}, 0, 0, Eval});

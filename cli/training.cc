@@ -15,12 +15,21 @@ nn::OptimizerOptions OptimizerFromFlags(const TrainingFlags& flags) {
   return o;
 }
 
+absl::StatusOr<std::optional<nn::SoftLabels>> TeacherFromFlags(const TrainingFlags& flags, const nn::Split& train) {
+  if (flags.distill.empty()) return std::optional<nn::SoftLabels>();
+  ASSIGN_OR_RETURN(nn::SoftLabels labels, WithContext(nn::ReadSoftLabels(flags.distill, train), "--distill"));
+  return std::optional<nn::SoftLabels>(std::move(labels));
+}
+
 absl::StatusOr<EpochsResult> RunEpochs(nn::Trainable* model, nn::Optimizer* optimizer, const nn::Split& train,
                                        const TrainingFlags& f, const std::string& checkpoint_path,
-                                       const std::function<nn::CheckpointHeader()>& make_header) {
+                                       const std::function<nn::CheckpointHeader()>& make_header,
+                                       const StepLearning& learning) {
   Progress progress;
   nn::TrainOptions t;
   t.epochs = f.epochs, t.batch_size = f.batch, t.learning_rate = f.lr, t.augment = f.augment;
+  t.loss = learning.loss;
+  t.gradients = learning.gradients;
   t.progress_every = progress.tty() ? 5 : 100;
   t.progress = [&](const nn::TrainProgress& p) {
     progress.Update(p.step, p.total_steps,

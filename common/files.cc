@@ -1,5 +1,11 @@
 #include "common/files.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
@@ -20,6 +26,28 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path, size_t max
   std::string contents(static_cast<size_t>(size), '\0');
   if (!in.read(contents.data(), size)) return absl::DataLossError(absl::StrCat(path, ": short read"));
   return contents;
+}
+
+absl::Status WriteFileAtomically(const std::string& path, const std::string& contents) {
+  const std::string tmp = path + ".tmp";
+  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return absl::PermissionDeniedError(absl::StrCat(tmp, ": cannot create: ", std::strerror(errno)));
+  size_t written = 0;
+  while (written < contents.size()) {
+    const ssize_t n = write(fd, contents.data() + written, contents.size() - written);
+    if (n <= 0) {
+      close(fd);
+      return absl::DataLossError(absl::StrCat(tmp, ": write failed: ", std::strerror(errno)));
+    }
+    written += n;
+  }
+  if (fsync(fd) != 0 || close(fd) != 0) {
+    return absl::DataLossError(absl::StrCat(tmp, ": fsync failed: ", std::strerror(errno)));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return absl::DataLossError(absl::StrCat(path, ": rename failed: ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace ridge

@@ -15,6 +15,12 @@ namespace ridge {
 // read. Messages start with the path.
 absl::StatusOr<std::string> ReadFileToString(const std::string& path, size_t max_bytes);
 
+// Writes `contents` to `path` so that a crash leaves either the old file or
+// the new one, never a mix: a temporary file beside it, fsync, then rename.
+// PERMISSION_DENIED if it cannot be created, DATA_LOSS if a write, fsync or
+// rename fails; messages start with the path.
+absl::Status WriteFileAtomically(const std::string& path, const std::string& contents);
+
 }  // namespace ridge
 
 #endif  // RIDGE_COMMON_FILES_H_

@@ -326,6 +326,11 @@ absl::Status ValidateCampaignSpec(const CampaignSpec& spec, absl::string_view pa
   c.InRange(At(path, "checkpoint_every_steps"), spec.checkpoint_every_steps(), 0, 10000000);
   c.InRange(At(path, "retrain_epochs"), spec.retrain_epochs(), 0, 1000);
   c.InRange(At(path, "top_samples"), spec.top_samples(), 0, 1000);
+  if (spec.distill().soft_labels().size() > 4096) {
+    c.Fail(At(path, "distill.soft_labels"), absl::StrCat("'", spec.distill().soft_labels().substr(0, 32),
+                                                         "...' is longer than 4096 characters"));
+  }
+  c.Fraction(At(path, "distill.alpha"), spec.distill().alpha());
   return c.Finish();
 }
 

@@ -90,6 +90,8 @@ TunasOptions ResolveOptions(const CampaignSpec& spec) {
   if (tr.op_warmup_fraction() > 0) o.op_warmup_fraction = tr.op_warmup_fraction();
   if (tr.filter_warmup_fraction() > 0) o.filter_warmup_fraction = tr.filter_warmup_fraction();
   if (tr.optimizer() == RMSPROP) o.optimizer.kind = nn::OptimizerKind::kRmsProp;
+  o.sandwich = tr.sandwich();
+  if (spec.distill().alpha() > 0) o.teacher_alpha = static_cast<float>(spec.distill().alpha());
   o.augment = spec.dataset().augment();
   o.seed = spec.seed() ? spec.seed() : 1;
   if (spec.has_deployment()) {

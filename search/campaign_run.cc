@@ -24,7 +24,13 @@ absl::StatusOr<std::unique_ptr<CampaignRun>> CampaignRun::Create(ResolvedCampaig
   std::unique_ptr<CampaignRun> run(new CampaignRun(std::move(campaign), std::move(options), sink));
   const ResolvedCampaign& c = run->campaign_;
   ASSIGN_OR_RETURN(run->data_, nn::LoadFashionMnist(c.data));
-  ASSIGN_OR_RETURN(run->search_, TunasSearch::Create(c.space, c.targets, run->data_, c.options));
+  TunasOptions search_options = c.options;
+  if (!c.spec.distill().soft_labels().empty()) {
+    ASSIGN_OR_RETURN(run->teacher_, WithContext(nn::ReadSoftLabels(c.spec.distill().soft_labels(), run->data_.train),
+                                                "distill.soft_labels"));
+    search_options.teacher = &*run->teacher_;
+  }
+  ASSIGN_OR_RETURN(run->search_, TunasSearch::Create(c.space, c.targets, run->data_, search_options));
   if (!run->options_.resume_from.empty()) {
     RETURN_IF_ERROR(WithContext(run->search_->RestoreCheckpoint(run->options_.resume_from), "resuming"));
     run->resumed_ = true;

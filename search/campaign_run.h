@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "search/campaign.h"
 #include "search/tunas.h"
 #include "supernet/dataset.h"
+#include "supernet/soft_labels.h"
 
 namespace ridge::search {
 
@@ -125,6 +127,7 @@ class CampaignRun {
   const CampaignRunOptions options_;
   ProgressSink* sink_;
   nn::Dataset data_;
+  std::optional<nn::SoftLabels> teacher_;  // The spec's distill.soft_labels.
   std::unique_ptr<TunasSearch> search_;
   CampaignResult result_;
   bool resumed_ = false;

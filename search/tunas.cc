@@ -9,6 +9,7 @@
 #include "proto/architecture.h"
 #include "search/rewards.h"
 #include "search/tunas_stage.h"
+#include "supernet/weight_update.h"
 
 namespace ridge::search {
 
@@ -74,8 +75,9 @@ absl::StatusOr<StepReport> TunasSearch::Step() {
   // 1. Sample; 2. train the shared weights on a train batch; 3. score the
   // same architecture on a valid batch.
   const Sample sample = DrawSample(p);
-  RETURN_IF_ERROR(supernet_->Select(decisions_->ToChoice(sample)));
-  ASSIGN_OR_RETURN(report.loss, TrainOnBatch());
+  const SpaceChoice choice = decisions_->ToChoice(sample);
+  RETURN_IF_ERROR(supernet_->Select(choice));
+  ASSIGN_OR_RETURN(report.loss, TrainOnBatch(choice));
   ASSIGN_OR_RETURN(report.accuracy, ScoreOnBatch());
 
   // 4. Price it; 5. update the policy.
@@ -115,15 +117,23 @@ Sample TunasSearch::DrawSample(const PolicyState& p) {
   return p.policy->Pin(std::move(sample));  // Warmups leave frozen decisions alone.
 }
 
-// One SGD (or RMSProp) step of the selected subnet on a train batch, with
-// the cosine learning rate; returns the loss.
-absl::StatusOr<double> TunasSearch::TrainOnBatch() {
+// One SGD (or RMSProp) step of the selected subnet (`choice`) on a train
+// batch, with the cosine learning rate; with the sandwich rule the largest
+// and smallest subnets train too, and `choice` stays selected. Returns the
+// loss (the largest's, with the sandwich).
+absl::StatusOr<double> TunasSearch::TrainOnBatch(const SpaceChoice& choice) {
   const int64_t steps = StageSteps();
   const nn::Batch& train = train_batches_->Next();
-  ASSIGN_OR_RETURN(const nn::Tensor* logits, supernet_->Forward(train.images, {true, 0.1f}));
-  const double loss = nn::SoftmaxCrossEntropy(*logits, train.labels.data(), options_.label_smoothing, &dlogits_);
+  const nn::LossOptions loss_options{options_.label_smoothing, options_.teacher, options_.teacher_alpha};
   supernet_->params().ZeroGrad();
-  RETURN_IF_ERROR(supernet_->Backward(dlogits_));
+  double loss = 0;
+  if (options_.sandwich) {
+    const SearchSpace& space = decisions_->space();
+    ASSIGN_OR_RETURN(loss, nn::SandwichGradients(supernet_.get(), train, LargestChoice(space), SmallestChoice(space),
+                                                 {choice}, loss_options));
+  } else {
+    ASSIGN_OR_RETURN(loss, nn::AccumulateGradients(supernet_.get(), train, loss_options));
+  }
   const int64_t warmup = static_cast<int64_t>(options_.warmup_fraction * steps);
   optimizer_->Step(static_cast<float>(nn::CosineWithWarmup(stage_step_, steps, warmup, options_.learning_rate)));
   return loss;

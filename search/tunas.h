@@ -30,6 +30,7 @@
 #include "search/target.h"
 #include "supernet/batcher.h"
 #include "supernet/optimizer.h"
+#include "supernet/soft_labels.h"
 #include "supernet/supernet.h"
 
 namespace ridge::search {
@@ -47,6 +48,14 @@ struct TunasOptions {
   double learning_rate = 0.1;          // Shared weights, cosine with warmup.
   double warmup_fraction = 0.03;
   float label_smoothing = 0.1f;
+  // The sandwich rule for the shared weights (nn::SandwichGradients): each
+  // step trains the largest subnet on the labels, and the smallest and the
+  // sampled one on its predictions.
+  bool sandwich = false;
+  // A teacher's soft labels for the train split (offline distillation), and
+  // its weight; null: the labels alone. REQUIRES: outlives the search.
+  const nn::SoftLabels* teacher = nullptr;
+  float teacher_alpha = 0.5f;
   double policy_learning_rate = 0.05;  // Adam; 0 for the first 25%, then x10^progress.
   double policy_delay_fraction = 0.25;
   double op_warmup_fraction = 0.25;
@@ -149,7 +158,7 @@ class TunasSearch {
   int64_t StageSteps() const { return stage_ == options_.first_stage ? options_.steps : options_.fine_steps; }
   // The parts of one step (tunas.cc).
   Sample DrawSample(const PolicyState& p);
-  absl::StatusOr<double> TrainOnBatch();
+  absl::StatusOr<double> TrainOnBatch(const SpaceChoice& choice);
   absl::StatusOr<double> ScoreOnBatch();
   void KeepTopSample(PolicyState* p, const Sample& sample, double reward);
   // (Re)creates the train and valid batch streams for the current step: a
@@ -168,7 +177,6 @@ class TunasSearch {
   std::map<std::string, double> latency_cache_;
   std::mt19937_64 rng_;
   int64_t steps_before_stage_ = 0, stage_step_ = 0;
-  nn::Tensor dlogits_;
 };
 
 }  // namespace ridge::search

@@ -9,6 +9,7 @@ void FillBatch(const Split& split, const int64_t* indices, int64_t n, std::mt199
   const int64_t h = split.height, w = split.width, px = h * w;
   batch->images.Resize(Dims4{n, 1, h, w});
   batch->labels.resize(n);
+  batch->indices.assign(indices, indices + n);
   constexpr float kScale = 1.0f / (255.0f * kPixelStd);
   constexpr float kOffset = -kPixelMean / kPixelStd;
   constexpr int kPad = 2;

@@ -21,6 +21,7 @@ namespace ridge::nn {
 struct Batch {
   Tensor images;                // n x 1 x h x w, normalized.
   std::vector<int32_t> labels;  // n labels.
+  std::vector<int64_t> indices;  // Each image's index in its split (soft labels are looked up by it).
 };
 
 // Fills `batch` with the images of `split` at `indices`; with `rng`,

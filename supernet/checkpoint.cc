@@ -159,26 +159,7 @@ absl::Status WriteCheckpoint(const std::string& path, const CheckpointHeader& he
   const uint32_t crc = crc32(0L, reinterpret_cast<const Bytef*>(w.out().data()), w.out().size());
   w.U32(crc);
 
-  const std::string tmp = path + ".tmp";
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) return absl::PermissionDeniedError(absl::StrCat(tmp, ": cannot create: ", std::strerror(errno)));
-  const std::string& out = w.out();
-  size_t written = 0;
-  while (written < out.size()) {
-    ssize_t n = write(fd, out.data() + written, out.size() - written);
-    if (n <= 0) {
-      close(fd);
-      return absl::DataLossError(absl::StrCat(tmp, ": write failed: ", std::strerror(errno)));
-    }
-    written += n;
-  }
-  if (fsync(fd) != 0 || close(fd) != 0) {
-    return absl::DataLossError(absl::StrCat(tmp, ": fsync failed: ", std::strerror(errno)));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    return absl::DataLossError(absl::StrCat(path, ": rename failed: ", std::strerror(errno)));
-  }
-  return absl::OkStatus();
+  return WriteFileAtomically(path, w.out());
 }
 
 absl::StatusOr<CheckpointHeader> ReadCheckpointHeader(const std::string& path) {

@@ -6,6 +6,7 @@
 #ifndef RIDGE_SUPERNET_NETWORK_H_
 #define RIDGE_SUPERNET_NETWORK_H_
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -38,6 +39,9 @@ class PathRunner {
 // What the trainer needs of a model: a forward and backward pass on the
 // current network and its parameters, plus a hook before every step (the
 // supernet samples a subnet there).
+// Forward through some network: logits for images.
+using ForwardFn = std::function<absl::StatusOr<const Tensor*>(const Tensor&, const ForwardContext&)>;
+
 class Trainable {
  public:
   virtual ~Trainable() = default;

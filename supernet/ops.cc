@@ -499,27 +499,4 @@ absl::Status SoftmaxOp::Backward(const float* y, const float* dy, float* dx, int
 
 // ---------------------------------------------------------------- loss
 
-float SoftmaxCrossEntropy(const Tensor& logits, const int* labels, float smoothing, Tensor* dlogits) {
-  const int64_t n = logits.dims().n, k = logits.dims().c;
-  dlogits->Resize(logits.dims());
-  const float off = smoothing / k, on = 1.0f - smoothing + off;
-  double total = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    const float* z = logits.data() + i * k;
-    float* g = dlogits->data() + i * k;
-    float mx = z[0];
-    for (int64_t j = 1; j < k; ++j) mx = std::max(mx, z[j]);
-    double sum = 0;
-    for (int64_t j = 0; j < k; ++j) sum += std::exp(double{z[j]} - mx);
-    const double log_sum = std::log(sum) + mx;
-    for (int64_t j = 0; j < k; ++j) {
-      const double target = j == labels[i] ? on : off;
-      const double log_p = z[j] - log_sum;
-      total -= target * log_p;
-      g[j] = static_cast<float>((std::exp(log_p) - target) / n);
-    }
-  }
-  return static_cast<float>(total / n);
-}
-
 }  // namespace ridge::nn

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "supernet/losses.h"  // SoftmaxCrossEntropy, for the users of ops.
 #include "supernet/tensor.h"
 
 namespace ridge::nn {
@@ -163,12 +164,6 @@ class SoftmaxOp {
   Entry& Get(int64_t rows, int64_t cols);
   std::map<std::pair<int64_t, int64_t>, std::shared_ptr<Entry>> cache_;
 };
-
-// Softmax cross-entropy with label smoothing over logits (n x classes x 1 x 1):
-// the target distribution puts 1 - smoothing + smoothing / classes on the label
-// and smoothing / classes elsewhere. Returns the mean loss over the batch and
-// writes d(mean loss)/d(logits) to *dlogits.
-float SoftmaxCrossEntropy(const Tensor& logits, const int* labels, float smoothing, Tensor* dlogits);
 
 }  // namespace ridge::nn
 

@@ -25,20 +25,17 @@ absl::StatusOr<TrainResult> Train(Trainable* net, Optimizer* optimizer, const Sp
   const int64_t end = o.max_steps > 0 ? std::min(total, o.start_step + o.max_steps) : total;
   const int64_t warmup = static_cast<int64_t>(o.warmup_fraction * total);
   TrainResult result;
-  Tensor dlogits;
   double loss_avg = 0;
   const auto start = std::chrono::steady_clock::now();
   for (int64_t step = o.start_step; step < end; ++step) {
     const Batch& batch = batcher.Next();
     RETURN_IF_ERROR(net->BeforeStep(step));
-    ASSIGN_OR_RETURN(const Tensor* logits, net->Forward(batch.images, {true, 0.1f}));
-    const float loss = SoftmaxCrossEntropy(*logits, batch.labels.data(), o.label_smoothing, &dlogits);
+    net->params().ZeroGrad();
+    ASSIGN_OR_RETURN(const float loss, o.gradients ? o.gradients(batch, step) : AccumulateGradients(net, batch, o.loss));
     if (!std::isfinite(loss)) {
       return absl::InternalError(absl::StrCat("training diverged at step ", step, " (loss ", loss,
                                               "); lower --lr"));
     }
-    net->params().ZeroGrad();
-    RETURN_IF_ERROR(net->Backward(dlogits));
     const double lr = CosineWithWarmup(step, total, warmup, o.learning_rate);
     optimizer->Step(static_cast<float>(lr));
     loss_avg = step == o.start_step ? loss : 0.95 * loss_avg + 0.05 * loss;

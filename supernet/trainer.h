@@ -9,6 +9,7 @@
 #include "supernet/modules.h"
 #include "supernet/network.h"
 #include "supernet/optimizer.h"
+#include "supernet/weight_update.h"
 
 namespace ridge::nn {
 
@@ -28,13 +29,17 @@ struct TrainOptions {
   double learning_rate = 0.1;
   // Linear warmup, as a fraction of all steps.
   double warmup_fraction = 0.03;
-  float label_smoothing = 0.1f;
   bool augment = true;
   uint64_t seed = 1;
   // Stops after this many steps if > 0 (tests); the schedule still spans epochs.
   int64_t max_steps = 0;
   // Steps already done (resuming from a checkpoint).
   int64_t start_step = 0;
+  // What the weights learn from (labels, or a teacher's soft labels too).
+  LossOptions loss;
+  // When set, computes each step's gradients instead (e.g. the sandwich
+  // rule), given the batch and the step; returns the loss to report.
+  std::function<absl::StatusOr<float>(const Batch& batch, int64_t step)> gradients;
   // Called every `progress_every` steps and at the end.
   std::function<void(const TrainProgress&)> progress;
   int64_t progress_every = 20;
@@ -57,9 +62,6 @@ struct TrainResult {
 // run's total seconds and the seconds those first steps took; 0 if no step
 // came after them.
 double SteadyImagesPerSec(int64_t steps, int64_t batch_size, double seconds, double untimed_seconds);
-
-// Forward through some network: logits for images.
-using ForwardFn = std::function<absl::StatusOr<const Tensor*>(const Tensor&, const ForwardContext&)>;
 
 // Trains `net` on `train` with `optimizer` (which must wrap net->params()),
 // calling net->BeforeStep before every step.
