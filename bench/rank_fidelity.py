@@ -36,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SPEC = os.path.join(ROOT, "examples/campaigns/quickstart.textproto")
@@ -119,7 +119,9 @@ def ground_truth(args, archs, noise_ids):
         if new_file:
             writer.writeheader()
         with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-            for i, row in enumerate(pool.map(lambda job: train_standalone(args, *job), todo)):
+            futures = [pool.submit(train_standalone, args, *job) for job in todo]
+            for i, future in enumerate(as_completed(futures)):
+                row = future.result()
                 writer.writerow(row)
                 f.flush()
                 cache[(row["arch_id"], recipe, row["seed"])] = row

@@ -21,7 +21,35 @@ expect_ok "supernet train" "$RIDGE" supernet train --space=fmnist_uib --epochs=1
   --samples=1 --format=json --threads=1
 json_check "supernet keys" "d['steps'] == 8 and [s['label'] for s in d['subnets']] == ['largest', 'smallest', 'fmnist_reference', 'sample_0'] and all(0 <= s['proxy_accuracy'] <= 1 for s in d['subnets'])"
 
-for cmd in "train" "eval" "supernet train"; do
+# A teacher's soft labels: the whole 50,000-image train split whatever
+# --train_images was; a student learns from them; a supernet trains by the
+# sandwich rule with them; a saved supernet scores listed architectures.
+expect_ok "save soft labels" "$RIDGE" train --arch=fmnist_reference --epochs=1 --batch=64 --train_images=256 \
+  --save_soft_labels="$TMP/teacher.sl" --soft_label_temperature=3 --evaluate=false --format=json --threads=1
+[ "$(stat -c %s "$TMP/teacher.sl")" -eq $((32 + 50000 * 52 + 4)) ] || fail "soft-label file size $(stat -c %s "$TMP/teacher.sl")"
+expect_ok "distill" "$RIDGE" train --arch=fmnist_reference --epochs=1 --batch=64 --train_images=256 \
+  --distill="$TMP/teacher.sl" --distill_alpha=0.7 --format=json --threads=1
+json_check "distilled student" "d['steps'] == 4 and d['train_loss'] > 0"
+expect_ok "sandwich supernet" "$RIDGE" supernet train --space=fmnist_uib --epochs=1 --batch=64 --train_images=256 \
+  --sandwich --sandwich_samples=1 --distill="$TMP/teacher.sl" --samples=0 --checkpoint="$TMP/super.ckpt" \
+  --format=json --threads=1
+json_check "sandwich keys" "d['steps'] == 4 and [s['label'] for s in d['subnets']] == ['largest', 'smallest', 'fmnist_reference']"
+largest=$($PY -c "import json; print(json.load(open('$TMP/out'))['subnets'][0]['proxy_accuracy'])")
+"$RIDGE" space sample --space=fmnist_uib --count=2 --seed=5 --format=csv | tail -n +2 | sed 's/.*,"\{0,1\}\(v1 [^"]*\)"\{0,1\}$/\1/' >"$TMP/archs.txt"
+expect_ok "supernet eval" "$RIDGE" supernet eval --checkpoint="$TMP/super.ckpt" --archs="$TMP/archs.txt" --samples=0 \
+  --train_images=256 --format=json --threads=1
+json_check "eval scores the listed" "[s['label'] for s in d['subnets']] == ['largest', 'smallest', 'fmnist_reference', 'listed', 'listed'] and abs(d['subnets'][0]['proxy_accuracy'] - $largest) < 1e-9"
+expect_error "distill from a missing file" "--distill: $TMP/nope.sl: cannot open" \
+  "$RIDGE" train --arch=fmnist_reference --epochs=1 --distill="$TMP/nope.sl"
+head -c 1000 "$TMP/teacher.sl" >"$TMP/cut.sl"
+expect_error "truncated soft labels" "(truncated or padded)" \
+  "$RIDGE" train --arch=fmnist_reference --epochs=1 --distill="$TMP/cut.sl"
+expect_error "bad alpha" "--distill_alpha: 1.5 must be in [0, 1]" "$RIDGE" train --arch=fmnist_reference --distill_alpha=1.5
+echo "v1 28x28x1 classes=10 act=relu ls=0 : conv(3,2,8) pool fc" >"$TMP/foreign.txt"
+expect_error "an architecture outside the space" "--archs: $TMP/foreign.txt:1" \
+  "$RIDGE" supernet eval --checkpoint="$TMP/super.ckpt" --archs="$TMP/foreign.txt" --train_images=256
+
+for cmd in "train" "eval" "supernet train" "supernet eval"; do
   # shellcheck disable=SC2086
   expect_ok "help $cmd" "$RIDGE" $cmd --help
   grep -q "^usage: ridge $cmd" "$TMP/out" || fail "help $cmd"

@@ -234,7 +234,7 @@ void AddSupernetCommands(std::vector<Command>* commands) {
   commands->push_back({"supernet eval", "",
                        "Score subnets of a `supernet train` checkpoint: largest, smallest, references, --samples "
                        "random ones and --archs.",
-                       {"checkpoint", "samples", "archs", "threads", "seed", "data_dir", "format"}, 0, 0,
+                       {"checkpoint", "samples", "archs", "threads", "seed", "train_images", "data_dir", "format"}, 0, 0,
                        SupernetEval});
 }
 

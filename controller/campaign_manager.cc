@@ -40,7 +40,12 @@ int64_t NowMs() { return absl::ToUnixMillis(absl::Now()); }
 CampaignManager::CampaignManager(CampaignStore* store, ManagerOptions options, JobQueue* jobs)
     : store_(store), jobs_(jobs), options_(std::move(options)) {}
 
-absl::StatusOr<search::ResolvedCampaign> CampaignManager::Resolve(const CampaignSpec& spec) {
+absl::StatusOr<search::ResolvedCampaign> CampaignManager::Resolve(CampaignSpec spec) {
+  // The soft labels a spec names are in the state directory (requests.h).
+  if (!spec.distill().soft_labels().empty()) {
+    spec.mutable_distill()->set_soft_labels(
+        absl::StrCat(options_.data_dir, "/soft_labels/", spec.distill().soft_labels()));
+  }
   search::DeviceProfileFn devices;
   if (jobs_ != nullptr) devices = [this](const std::string& key) { return DeviceProfile(jobs_->store(), key); };
   return search::ResolveCampaign(spec, "spec", devices);

@@ -96,8 +96,9 @@ class CampaignManager {
                     const std::vector<PolicyResult>& policies, const std::vector<double>& rewards,
                     const std::string& message, const std::string& error = "");
   std::string CheckpointPath(const std::string& campaign_id) const;
-  // Resolves a spec, with device keys looked up among registered workers.
-  absl::StatusOr<search::ResolvedCampaign> Resolve(const CampaignSpec& spec);
+  // Resolves a spec, with device keys looked up among registered workers and
+  // distill.soft_labels found in <data_dir>/soft_labels/.
+  absl::StatusOr<search::ResolvedCampaign> Resolve(CampaignSpec spec);
 
   CampaignStore* store_;
   JobQueue* jobs_;

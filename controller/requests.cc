@@ -112,6 +112,20 @@ absl::Status CheckSpecNamesAreBuiltin(const CampaignSpec& spec) {
     const std::string& h = spec.targets(i).hardware();
     if (!h.empty()) RETURN_IF_ERROR(CheckBuiltinHardware(absl::StrCat("targets[", i, "].hardware"), h));
   }
+  // A teacher's soft labels are a file in the controller's
+  // <state_dir>/soft_labels/, named without a directory.
+  const std::string& labels = spec.distill().soft_labels();
+  if (!labels.empty()) {
+    const bool bare = labels.size() <= 128 && labels != "." && labels != ".." &&
+                      std::all_of(labels.begin(), labels.end(), [](char ch) {
+                        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '.' || ch == '-';
+                      });
+    if (!bare) {
+      return Invalid("distill.soft_labels",
+                     absl::StrCat(Quoted(labels), " must be a file name (letters, digits, _ . -) inside the "
+                                  "controller's <state_dir>/soft_labels/; the controller reads no other files"));
+    }
+  }
   return absl::OkStatus();
 }
 

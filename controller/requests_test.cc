@@ -40,6 +40,13 @@ TEST(Requests, ASpecMayNameOnlyBuiltins) {
   EXPECT_THAT(std::string(Validate(launch).message()), HasSubstr("send the space inline as `space`"));
   launch.mutable_spec()->set_space_ref("fmnist_uib");
   EXPECT_TRUE(Validate(launch).ok());
+  launch.mutable_spec()->mutable_distill()->set_soft_labels("teacher.sl");
+  EXPECT_TRUE(Validate(launch).ok());
+  launch.mutable_spec()->mutable_distill()->set_soft_labels("/etc/shadow");
+  ExpectInvalid(Validate(launch), "distill.soft_labels: '/etc/shadow' must be a file name");
+  launch.mutable_spec()->mutable_distill()->set_soft_labels("..");
+  ExpectInvalid(Validate(launch), "distill.soft_labels: '..' must be a file name");
+  launch.mutable_spec()->clear_distill();
   launch.mutable_spec()->mutable_targets(0)->set_hardware("my_phone.textproto");
   ExpectInvalid(Validate(launch), "targets[0].hardware: 'my_phone.textproto' is not a built-in profile");
 }

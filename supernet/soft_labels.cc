@@ -79,7 +79,7 @@ absl::Status ReadRecords(const std::string& path, const std::string& bytes, int6
     double sum = 0;
     for (int32_t j = 0; j < k; ++j) {
       const float p = Get<float>(bytes, &at);
-      if (!(p >= 0 && p <= 1)) {
+      if (!(p >= 0 && p <= 1 + 1e-5)) {  // Float rounding can put a certain class just above 1.
         return Invalid(path, absl::StrCat("record ", i, ": probability ", j, " is ", p, "; must be in [0, 1]"));
       }
       out->probs[i * k + j] = p;
