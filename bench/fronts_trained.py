@@ -105,11 +105,11 @@ def main():
     for (seed, mode), rows in cands.items():
         for (hw, arch_id), row in rows.items():
             if row["on_front"] == "1" or row["origin"] == "reference":
-                archs[arch_id] = {"arch_id": arch_id, "canonical": row["canonical"], "macs": 0, "groups": set()}
+                archs[arch_id] = {"arch_id": arch_id, "canonical": row["canonical"], "macs": "", "groups": set()}
     for (seed, mode), d in results.items():
         for t in d["targets"]:
             archs.setdefault(t["argmax"]["arch_id"], {"arch_id": t["argmax"]["arch_id"],
-                                                       "canonical": t["argmax"]["canonical"], "macs": 0,
+                                                       "canonical": t["argmax"]["canonical"], "macs": "",
                                                        "groups": set()})
     truth = rf.ground_truth(args, archs, [])
     trained = {i: sum(truth[(i, s)] for s in range(1, args.avg + 1)) / args.avg for i in archs}
@@ -172,4 +172,7 @@ def report(args, results, cands, trained):
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except rf.RidgeFailed as e:
+        sys.exit(str(e))

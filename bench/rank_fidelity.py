@@ -43,10 +43,14 @@ SPEC = os.path.join(ROOT, "examples/campaigns/quickstart.textproto")
 CACHE_FIELDS = ["arch_id", "recipe", "seed", "test_accuracy", "valid_accuracy", "seconds", "macs", "canonical"]
 
 
+class RidgeFailed(Exception):
+    pass
+
+
 def ridge(args, ridge_bin, **kw):
     out = subprocess.run([ridge_bin] + args, capture_output=True, text=True, **kw)
     if out.returncode != 0:
-        sys.exit(f"ridge {' '.join(args[:3])} failed ({out.returncode}): {out.stderr.strip()[-600:]}")
+        raise RidgeFailed(f"ridge {' '.join(args[:3])} failed ({out.returncode}): {out.stderr.strip()[-600:]}")
     return out.stdout
 
 
@@ -83,6 +87,9 @@ def sample(args):
 
 
 def recipe_name(args):
+    # The name stands for `ridge train`'s defaults besides these (batch 128,
+    # SGD with Nesterov momentum, cosine with 3% warmup, label smoothing 0.1,
+    # augmentation): if those defaults change, the name must change too.
     return f"e{args.epochs}_n{args.train_images}_b128_lr{args.lr}"
 
 
@@ -121,12 +128,19 @@ def ground_truth(args, archs, noise_ids):
         with ThreadPoolExecutor(max_workers=args.jobs) as pool:
             futures = [pool.submit(train_standalone, args, *job) for job in todo]
             for i, future in enumerate(as_completed(futures)):
-                row = future.result()
+                try:
+                    row = future.result()
+                except RidgeFailed as e:  # Keep every other run's result.
+                    print(f"  [{i + 1}/{len(todo)}] {e}", file=sys.stderr)
+                    continue
                 writer.writerow(row)
                 f.flush()
                 cache[(row["arch_id"], recipe, row["seed"])] = row
                 print(f"  [{i + 1}/{len(todo)}] {row['arch_id']} seed {row['seed']}: {row['test_accuracy']:.4f} "
                       f"({row['seconds']} s)", file=sys.stderr)
+    missing = [(a["arch_id"], s) for a, s in wanted if (a["arch_id"], recipe, s) not in cache]
+    if missing:
+        sys.exit(f"{len(missing)} standalone runs failed (first: {missing[0]}); rerun to retry them")
     return {(k[0], k[2]): float(v["test_accuracy"]) for k, v in cache.items() if k[1] == recipe}
 
 
@@ -289,4 +303,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except RidgeFailed as e:
+        sys.exit(str(e))

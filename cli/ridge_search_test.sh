@@ -25,8 +25,10 @@ $PY -c "import json,sys; a=json.load(open('$TMP/first.json')); b=json.load(open(
 [ "$(wc -l <"$TMP/run/nested/search_log.csv")" -eq 13 ] || fail "resumed search_log.csv has $(wc -l <"$TMP/run/nested/search_log.csv") lines"
 # A checkpoint of another campaign is refused, naming the file.
 sed 's/budget_ms: \[6\]/budget_ms: [7]/' "$SPEC" >"$TMP/other.textproto"
-expect_error "foreign checkpoint" "resuming: $TMP/run/nested/search.ckpt: policy 0 is for pixel6_cpu@6" \
+expect_error "foreign checkpoint" "resuming: $TMP/run/nested/search.ckpt: was written by another campaign" \
   "$RIDGE" search --spec="$TMP/other.textproto" --out="$TMP/run/nested"
+expect_error "another mode's checkpoint" "was written by another campaign" \
+  "$RIDGE" search --spec="$SPEC" --baseline=random --out="$TMP/run/nested"
 
 expect_ok "random baseline" "$RIDGE" search --spec="$SPEC" --baseline=random --format=json
 json_check "baseline has the same schema" "d['mode'] == 'random' and len(d['targets']) == 2 and all(set(t) >= {'hardware', 'budget_ms', 'argmax', 'latency_ms', 'front', 'hypervolume'} for t in d['targets']) and all(p['arch_id'] for t in d['targets'] for p in t['front'])"

@@ -12,6 +12,7 @@
 #include "cli/output.h"
 #include "cli/progress.h"
 #include "cli/search_output.h"
+#include "common/files.h"
 #include "common/signal_waiter.h"
 #include "common/status_macros.h"
 #include "proto/textproto.h"
@@ -23,14 +24,6 @@ ABSL_FLAG(std::string, out, "", "Directory for fronts.json, fronts.csv, search_l
 
 namespace ridge::cli {
 namespace {
-
-// Reads the spec file, then validates and resolves it whole.
-absl::StatusOr<search::ResolvedCampaign> LoadCampaign(const std::string& path) {
-  if (path.empty()) return absl::InvalidArgumentError("--spec: must be given");
-  CampaignSpec spec;
-  RETURN_IF_ERROR(WithContext(ReadTextProtoFile(path, &spec), "--spec"));
-  return search::ResolveCampaign(spec, path);
-}
 
 // The terminal's view of a run: a progress line with each policy's current
 // argmax, messages above it, and the search log.
@@ -90,8 +83,8 @@ search::CampaignRunOptions RunOptions(const search::ResolvedCampaign& c, const s
 absl::Status WriteOutputs(search::CampaignRun& run, const std::string& out_dir, const std::string& mode,
                           const SearchLog& log) {
   if (out_dir.empty()) return absl::OkStatus();
-  RETURN_IF_ERROR(WriteFile(out_dir + "/fronts.json", ResultJson(run, mode)));
-  RETURN_IF_ERROR(WriteFile(out_dir + "/fronts.csv", CandidatesCsv(run.result())));
+  RETURN_IF_ERROR(WriteFileAtomically(out_dir + "/fronts.json", ResultJson(run, mode)));
+  RETURN_IF_ERROR(WriteFileAtomically(out_dir + "/fronts.csv", CandidatesCsv(run.result())));
   return log.Flush();
 }
 
@@ -102,7 +95,8 @@ absl::Status Search(const std::vector<std::string>&, std::string* out) {
     return absl::InvalidArgumentError(absl::StrCat("--baseline: '", baseline.substr(0, 32),
                                                    "' is not one of {random}"));
   }
-  SignalWaiter signals;  // Before any thread starts: see signal_waiter.h.
+  search::StopToken stop;  // Before the waiter, whose thread may touch it until it is joined.
+  SignalWaiter signals;    // Before any thread starts: see signal_waiter.h.
   ASSIGN_OR_RETURN(search::ResolvedCampaign campaign, LoadCampaign(absl::GetFlag(FLAGS_spec)));
   if (baseline == "random") RETURN_IF_ERROR(search::AsRandomBaseline(&campaign));
   const std::string out_dir = absl::GetFlag(FLAGS_out);
@@ -113,7 +107,6 @@ absl::Status Search(const std::vector<std::string>&, std::string* out) {
   TerminalSink sink(&log);
   ASSIGN_OR_RETURN(std::unique_ptr<search::CampaignRun> run,
                    search::CampaignRun::Create(std::move(campaign), options, &sink));
-  search::StopToken stop;
   signals.Start([&](int) { stop.Stop(/*checkpoint=*/true); });
   ASSIGN_OR_RETURN(search::RunEnd end, run->Run(stop));
   signals.Stop();

@@ -12,6 +12,7 @@
 #include "common/files.h"
 #include "common/status_macros.h"
 #include "proto/architecture.h"
+#include "proto/textproto.h"
 
 namespace ridge::cli {
 namespace {
@@ -99,13 +100,6 @@ std::string ResultTables(const search::CampaignResult& result) {
   return out;
 }
 
-absl::Status WriteFile(const std::string& path, const std::string& contents) {
-  std::ofstream out(path, std::ios::binary);
-  out << contents;
-  if (!out) return absl::PermissionDeniedError(absl::StrCat(path, ": cannot write"));
-  return absl::OkStatus();
-}
-
 absl::Status MakeDirs(const std::string& dir, const std::string& flag) {
   for (size_t slash = dir.find('/', 1);; slash = dir.find('/', slash + 1)) {
     mkdir(dir.substr(0, slash).c_str(), 0755);
@@ -146,12 +140,14 @@ void SearchLog::Add(search::CampaignRun& run, const search::StepReport& r) {
 
 absl::Status SearchLog::Flush() const {
   if (path_.empty()) return absl::OkStatus();
-  const std::string tmp = path_ + ".tmp";
-  RETURN_IF_ERROR(WriteFile(tmp, text_));
-  if (std::rename(tmp.c_str(), path_.c_str()) != 0) {
-    return absl::PermissionDeniedError(absl::StrCat(path_, ": cannot write"));
-  }
-  return absl::OkStatus();
+  return WriteFileAtomically(path_, text_);
+}
+
+absl::StatusOr<search::ResolvedCampaign> LoadCampaign(const std::string& path) {
+  if (path.empty()) return absl::InvalidArgumentError("--spec: must be given");
+  CampaignSpec spec;
+  RETURN_IF_ERROR(WithContext(ReadTextProtoFile(path, &spec), "--spec"));
+  return search::ResolveCampaign(spec, path);
 }
 
 }  // namespace ridge::cli

@@ -18,8 +18,8 @@ std::string CandidatesCsv(const search::CampaignResult& result);
 // Each policy's pick, then one table per hardware front.
 std::string ResultTables(const search::CampaignResult& result);
 
-// Writes `contents` to `path`; PERMISSION_DENIED naming the path if it can't.
-absl::Status WriteFile(const std::string& path, const std::string& contents);
+// Reads the spec file at `path` (--spec), then validates and resolves it whole.
+absl::StatusOr<search::ResolvedCampaign> LoadCampaign(const std::string& path);
 // Creates `dir` and its missing parents (like mkdir -p). INVALID_ARGUMENT
 // naming `flag` if it is not a directory afterwards.
 absl::Status MakeDirs(const std::string& dir, const std::string& flag);
@@ -34,7 +34,7 @@ class SearchLog {
   // kept, later ones dropped.
   absl::Status Start(int64_t first_step);
   void Add(search::CampaignRun& run, const search::StepReport& report);
-  // Writes the file (atomically enough for a log: whole, then renamed).
+  // Writes the file atomically.
   absl::Status Flush() const;
 
  private:

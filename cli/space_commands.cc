@@ -15,6 +15,7 @@
 #include "cli/command.h"
 #include "cli/flags.h"
 #include "cli/output.h"
+#include "cli/search_output.h"
 #include "common/status_macros.h"
 #include "latency/costing.h"
 #include "proto/architecture.h"
@@ -52,9 +53,7 @@ absl::StatusOr<SampleSource> SourceFromFlags() {
     ASSIGN_OR_RETURN(source.space, ResolveSearchSpace(absl::GetFlag(FLAGS_space)));
     return source;
   }
-  CampaignSpec spec;
-  RETURN_IF_ERROR(WithContext(ReadTextProtoFile(spec_path, &spec), "--spec"));
-  ASSIGN_OR_RETURN(search::ResolvedCampaign c, search::ResolveCampaign(spec, spec_path));
+  ASSIGN_OR_RETURN(search::ResolvedCampaign c, LoadCampaign(spec_path));
   source.space = c.space;
   std::set<std::string> seen;
   for (const search::SearchTarget& t : c.targets) {
@@ -77,13 +76,14 @@ absl::StatusOr<Sampled> Describe(const SampleSource& source, const SpaceChoice& 
   return s;
 }
 
-// Up to `n` distinct architectures, drawn uniformly with `rng`.
+// Up to `n` distinct architectures, drawn uniformly with `rng`, described.
 absl::StatusOr<std::vector<Sampled>> DrawDistinct(const SampleSource& source, int n, std::mt19937_64& rng) {
+  ASSIGN_OR_RETURN(std::vector<Architecture> archs, SampleDistinct(source.space, n, rng));
   std::vector<Sampled> out;
-  std::set<std::string> seen;
-  for (int tries = 0; static_cast<int>(out.size()) < n && tries < 50 * n; ++tries) {
-    ASSIGN_OR_RETURN(Sampled s, Describe(source, SampleUniform(source.space, rng)));
-    if (seen.insert(s.arch_id).second) out.push_back(std::move(s));
+  for (const Architecture& a : archs) {
+    ASSIGN_OR_RETURN(SpaceChoice choice, MatchArchitecture(source.space, a));
+    ASSIGN_OR_RETURN(Sampled s, Describe(source, choice));
+    out.push_back(std::move(s));
   }
   return out;
 }
@@ -154,7 +154,9 @@ absl::Status SpaceSample(const std::vector<std::string>&, std::string* out) {
   }
   ASSIGN_OR_RETURN(SampleSource source, SourceFromFlags());
   std::mt19937_64 rng(static_cast<uint64_t>(absl::GetFlag(FLAGS_seed)));
-  const int pool_size = stratify == "macs" ? std::max(50 * count, 2000) : count;
+  // The stratified pool: enough to fill every bin, bounded so a large
+  // --count stays quick.
+  const int pool_size = stratify == "macs" ? std::min(std::max(50 * count, 2000), 20000) : count;
   ASSIGN_OR_RETURN(std::vector<Sampled> pool, DrawDistinct(source, pool_size, rng));
   if (stratify == "macs") pool = Stratify(std::move(pool), count, rng);
   *out = Render(pool, source, format);

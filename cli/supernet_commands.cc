@@ -148,7 +148,7 @@ absl::StatusOr<StepLearning> SupernetLearning(nn::Supernet* net, const SearchSpa
                                               const std::optional<nn::SoftLabels>& teacher, const TrainingFlags& tf,
                                               std::mt19937_64* rng) {
   StepLearning learning;
-  if (teacher.has_value()) learning.loss.teacher = &*teacher, learning.loss.teacher_alpha = tf.distill_alpha;
+  learning.loss = LossFromFlags(tf, teacher);
   if (!absl::GetFlag(FLAGS_sandwich)) {
     net->SetSampler([&space, rng](int64_t) { return SampleUniform(space, *rng); });
     return learning;
@@ -208,6 +208,10 @@ absl::Status SupernetEval(const std::vector<std::string>&, std::string* out) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": a '", header.kind,
                                                    "' checkpoint; `ridge supernet eval` reads supernet ones"));
   }
+  const int samples = absl::GetFlag(FLAGS_samples);
+  if (samples < 0 || samples > 100) {
+    return absl::InvalidArgumentError(absl::StrCat("--samples: ", samples, " must be in [0, 100]"));
+  }
   SearchSpace space;
   RETURN_IF_ERROR(WithContext(ParseTextProto(header.spec, path, &space), "the checkpoint's space"));
   nn::SetThreads(tf.threads);
@@ -215,7 +219,7 @@ absl::Status SupernetEval(const std::vector<std::string>&, std::string* out) {
   ASSIGN_OR_RETURN(std::unique_ptr<nn::Supernet> net, nn::Supernet::Create(space, tf.seed));
   RETURN_IF_ERROR(nn::ReadCheckpoint(path, &net->params(), nullptr).status());
   ASSIGN_OR_RETURN(std::vector<Scored> scored,
-                   ScoreSubnets(net.get(), data, space, absl::GetFlag(FLAGS_samples), tf.seed));
+                   ScoreSubnets(net.get(), data, space, samples, tf.seed));
   EpochsResult none;
   *out = format == "json" ? ScoredJson(space, tf, none, scored) : ScoredTable(space, none, scored);
   return absl::OkStatus();

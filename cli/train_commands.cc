@@ -61,10 +61,20 @@ absl::Status SaveSoftLabels(nn::Network* net, const nn::DatasetOptions& trained_
   all.train_images = 50000;
   ASSIGN_OR_RETURN(nn::Dataset data, nn::LoadFashionMnist(all));
   nn::ForwardFn forward = [net](const nn::Tensor& x, const nn::ForwardContext& ctx) { return net->Forward(x, ctx); };
-  ASSIGN_OR_RETURN(nn::SoftLabels labels, WithContext(nn::ComputeSoftLabels(forward, data.train,
-                                                                          absl::GetFlag(FLAGS_soft_label_temperature)),
-                                                      "--soft_label_temperature"));
+  ASSIGN_OR_RETURN(nn::SoftLabels labels,
+                   nn::ComputeSoftLabels(forward, data.train, absl::GetFlag(FLAGS_soft_label_temperature)));
   return WithContext(nn::WriteSoftLabels(path, labels), "--save_soft_labels");
+}
+
+// The --save_soft_labels flags, checked before a long training run.
+absl::Status CheckSoftLabelFlags() {
+  const float t = absl::GetFlag(FLAGS_soft_label_temperature);
+  if (!(t > 0 && t <= 100)) {
+    return absl::InvalidArgumentError(absl::StrCat("--soft_label_temperature: ", t, " must be in (0, 100]"));
+  }
+  const std::string path = absl::GetFlag(FLAGS_save_soft_labels);
+  if (path.size() > 4096) return absl::InvalidArgumentError("--save_soft_labels: longer than 4096 characters");
+  return absl::OkStatus();
 }
 
 std::string TrainJson(const Architecture& arch, const TrainingFlags& tf, const EpochsResult& run,
@@ -100,6 +110,7 @@ absl::Status Train(const std::vector<std::string>&, std::string* out) {
   ASSIGN_OR_RETURN(std::string format, FormatFlag({"table", "json"}));
   ASSIGN_OR_RETURN(TrainingFlags tf, TrainingFlagsFromCommandLine());
   ASSIGN_OR_RETURN(Architecture arch, FashionMnistArch());
+  RETURN_IF_ERROR(CheckSoftLabelFlags());
   nn::SetThreads(tf.threads);
   nn::DatasetOptions data_options;
   data_options.dir = absl::GetFlag(FLAGS_data_dir);
@@ -109,7 +120,7 @@ absl::Status Train(const std::vector<std::string>&, std::string* out) {
   ASSIGN_OR_RETURN(std::unique_ptr<nn::Network> net, nn::Network::Create(arch, tf.seed));
   nn::Optimizer optim(&net->params(), OptimizerFromFlags(tf));
   StepLearning learning;
-  if (teacher.has_value()) learning.loss.teacher = &*teacher, learning.loss.teacher_alpha = tf.distill_alpha;
+  learning.loss = LossFromFlags(tf, teacher);
   ASSIGN_OR_RETURN(EpochsResult run, RunEpochs(net.get(), &optim, data.train, tf, absl::GetFlag(FLAGS_checkpoint), [&] {
                      return nn::CheckpointHeader{"standalone", CanonicalEncoding(arch),
                                                  absl::StrCat("name=", arch.name()), 0, 0};

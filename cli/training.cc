@@ -21,6 +21,12 @@ absl::StatusOr<std::optional<nn::SoftLabels>> TeacherFromFlags(const TrainingFla
   return std::optional<nn::SoftLabels>(std::move(labels));
 }
 
+nn::LossOptions LossFromFlags(const TrainingFlags& flags, const std::optional<nn::SoftLabels>& teacher) {
+  nn::LossOptions loss;
+  if (teacher.has_value()) loss.teacher = &*teacher, loss.teacher_alpha = flags.distill_alpha;
+  return loss;
+}
+
 absl::StatusOr<EpochsResult> RunEpochs(nn::Trainable* model, nn::Optimizer* optimizer, const nn::Split& train,
                                        const TrainingFlags& f, const std::string& checkpoint_path,
                                        const std::function<nn::CheckpointHeader()>& make_header,

@@ -41,6 +41,10 @@ absl::StatusOr<EpochsResult> RunEpochs(nn::Trainable* model, nn::Optimizer* opti
 // the flag.
 absl::StatusOr<std::optional<nn::SoftLabels>> TeacherFromFlags(const TrainingFlags& flags, const nn::Split& train);
 
+// The labels, plus `teacher` at --distill_alpha if there is one.
+// REQUIRES: `teacher` outlives the result.
+nn::LossOptions LossFromFlags(const TrainingFlags& flags, const std::optional<nn::SoftLabels>& teacher);
+
 // The optimizer the flags ask for.
 nn::OptimizerOptions OptimizerFromFlags(const TrainingFlags& flags);
 

@@ -41,7 +41,10 @@ absl::Status WriteFileAtomically(const std::string& path, const std::string& con
     }
     written += n;
   }
-  if (fsync(fd) != 0 || close(fd) != 0) {
+  const bool synced = fsync(fd) == 0;
+  const bool closed = close(fd) == 0;
+  if (!synced || !closed) {
+    std::remove(tmp.c_str());
     return absl::DataLossError(absl::StrCat(tmp, ": fsync failed: ", std::strerror(errno)));
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {

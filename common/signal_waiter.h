@@ -28,12 +28,20 @@ class SignalWaiter {
   ~SignalWaiter() { Stop(); }
 
   // Waits on its own thread; the first signal runs on_signal(signal number)
-  // there, unless Stop() came first.
+  // there, unless Stop() came first. A second signal while the process winds
+  // down ends it at once with that signal's default action, so an impatient
+  // user is never stuck behind a long shutdown.
   void Start(std::function<void(int)> on_signal) {
     thread_ = std::thread([this, on_signal = std::move(on_signal)] {
       int signal = 0;
       sigwait(&signals_, &signal);
-      if (!stopping_) on_signal(signal);
+      if (stopping_) return;
+      on_signal(signal);
+      sigwait(&signals_, &signal);
+      if (stopping_) return;
+      ::signal(signal, SIG_DFL);
+      pthread_sigmask(SIG_UNBLOCK, &signals_, nullptr);
+      raise(signal);
     });
   }
 

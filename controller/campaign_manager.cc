@@ -79,7 +79,7 @@ absl::StatusOr<std::string> CampaignManager::Launch(const CampaignSpec& spec) {
   c.set_campaign_id(NewCampaignId());
   *c.mutable_spec() = spec;
   c.set_state(PENDING);
-  c.set_total_steps(resolved->options.steps);
+  c.set_total_steps(resolved->options.steps + resolved->options.fine_steps);
   c.set_created_unix(absl::ToUnixSeconds(absl::Now()));
   RETURN_IF_ERROR(store_->InsertCampaign(c));
   RETURN_IF_ERROR(Emit(c.campaign_id(), PENDING, 0, c.total_steps(), {}, {}, "queued"));

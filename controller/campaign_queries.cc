@@ -3,6 +3,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "controller/requests.h"
 #include "proto/architecture.h"
 
 namespace ridge::controller {
@@ -17,7 +18,7 @@ absl::StatusOr<int64_t> OffsetOfToken(const std::string& token) {
   int64_t offset = 0;
   if (!absl::SimpleAtoi(token, &offset) || offset < 0 || absl::StrCat(offset) != token) {
     return absl::InvalidArgumentError(
-        absl::StrCat("page_token: '", token.substr(0, 32), "' is not a token this server issued"));
+        absl::StrCat("page_token: ", Quoted(token), " is not a token this server issued"));
   }
   return offset;
 }

@@ -1,7 +1,6 @@
 #include "controller/job_queue.h"
 
 #include <random>
-#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -32,19 +31,16 @@ absl::Status CheckRange(const std::string& field, double value, double lo, doubl
 }  // namespace
 
 absl::StatusOr<std::vector<Architecture>> ArchitecturesToMeasure(const MeasureRequest& request) {
-  std::vector<Architecture> archs(request.architectures().begin(), request.architectures().end());
-  if (request.space().empty()) return archs;
+  if (request.space().empty()) {
+    return std::vector<Architecture>(request.architectures().begin(), request.architectures().end());
+  }
   ASSIGN_OR_RETURN(SearchSpace space, LoadZooSpace(request.space()));
   std::mt19937_64 rng(request.seed());
-  std::set<std::string> seen;
   // Distinct samples: a duplicate would weigh one architecture twice.
-  for (int tries = 0; static_cast<int>(archs.size()) < request.count() && tries < 100 * request.count(); ++tries) {
-    ASSIGN_OR_RETURN(Architecture a, BuildArchitecture(space, SampleUniform(space, rng)));
-    if (request.has_input()) *a.mutable_input() = request.input();
-    if (request.num_classes() > 0) a.set_num_classes(request.num_classes());
-    if (seen.insert(ArchitectureId(a)).second) archs.push_back(std::move(a));
-  }
-  return archs;
+  return SampleDistinct(space, request.count(), rng, [&](Architecture* a) {
+    if (request.has_input()) *a->mutable_input() = request.input();
+    if (request.num_classes() > 0) a->set_num_classes(request.num_classes());
+  });
 }
 
 absl::StatusOr<TimingProtocol> ResolveProtocol(const TimingProtocol& requested) {

@@ -112,6 +112,10 @@ absl::Status CheckSpecNamesAreBuiltin(const CampaignSpec& spec) {
     const std::string& h = spec.targets(i).hardware();
     if (!h.empty()) RETURN_IF_ERROR(CheckBuiltinHardware(absl::StrCat("targets[", i, "].hardware"), h));
   }
+  if (!spec.dataset().dir().empty()) {
+    return Invalid("dataset.dir", absl::StrCat(Quoted(spec.dataset().dir()), " names a directory on the controller; "
+                                               "it reads only its own Fashion-MNIST (leave dataset.dir empty)"));
+  }
   // A teacher's soft labels are a file in the controller's
   // <state_dir>/soft_labels/, named without a directory.
   const std::string& labels = spec.distill().soft_labels();

@@ -40,6 +40,9 @@ TEST(Requests, ASpecMayNameOnlyBuiltins) {
   EXPECT_THAT(std::string(Validate(launch).message()), HasSubstr("send the space inline as `space`"));
   launch.mutable_spec()->set_space_ref("fmnist_uib");
   EXPECT_TRUE(Validate(launch).ok());
+  launch.mutable_spec()->mutable_dataset()->set_dir("/etc");
+  ExpectInvalid(Validate(launch), "dataset.dir: '/etc' names a directory on the controller");
+  launch.mutable_spec()->mutable_dataset()->clear_dir();
   launch.mutable_spec()->mutable_distill()->set_soft_labels("teacher.sl");
   EXPECT_TRUE(Validate(launch).ok());
   launch.mutable_spec()->mutable_distill()->set_soft_labels("/etc/shadow");

@@ -1,5 +1,7 @@
 #include "proto/space.h"
 
+#include <set>
+
 #include <algorithm>
 #include <tuple>
 
@@ -241,6 +243,18 @@ absl::Status ValidateSpaceStructure(const SearchSpace& space, absl::string_view 
                                 absl::StrCat(path, ".references[", i, "]")));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Architecture>> SampleDistinct(const SearchSpace& space, int count, std::mt19937_64& rng,
+                                                         const std::function<void(Architecture*)>& reshape) {
+  std::vector<Architecture> out;
+  std::set<std::string> seen;
+  for (int tries = 0; static_cast<int>(out.size()) < count && tries < 50 * count; ++tries) {
+    ASSIGN_OR_RETURN(Architecture a, BuildArchitecture(space, SampleUniform(space, rng)));
+    if (reshape) reshape(&a);
+    if (seen.insert(ArchitectureId(a)).second) out.push_back(std::move(a));
+  }
+  return out;
 }
 
 }  // namespace ridge

@@ -4,6 +4,7 @@
 #ifndef RIDGE_PROTO_SPACE_H_
 #define RIDGE_PROTO_SPACE_H_
 
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -52,6 +53,12 @@ absl::StatusOr<SpaceChoice> MatchArchitecture(const SearchSpace& space, const Ar
 
 // Every decision drawn uniformly (TuNAS's supernet warmup sampling).
 SpaceChoice SampleUniform(const SearchSpace& space, std::mt19937_64& rng);
+
+// Up to `count` distinct architectures (by ArchitectureId, after `reshape`
+// if given) drawn uniformly with `rng`; fewer if 50 * count draws find no
+// more (a small space).
+absl::StatusOr<std::vector<Architecture>> SampleDistinct(const SearchSpace& space, int count, std::mt19937_64& rng,
+                                                         const std::function<void(Architecture*)>& reshape = nullptr);
 
 // The largest (widest, deepest, biggest kernels and expansions) and smallest choices.
 SpaceChoice LargestChoice(const SearchSpace& space);

@@ -180,9 +180,9 @@ const ScoredCandidate* BestForTarget(const SearchTarget& t, const std::vector<Ha
 
 }  // namespace
 
-absl::StatusOr<CampaignResult> FinishCampaign(TunasSearch* search) {
+absl::StatusOr<CampaignResult> FinishCampaign(TunasSearch* search, const std::function<bool()>& should_stop) {
   CampaignResult result;
-  ASSIGN_OR_RETURN(result.fronts, BuildFronts(search));
+  ASSIGN_OR_RETURN(result.fronts, BuildFronts(search, 512, should_stop));
   for (const PolicyState& p : search->policies()) {
     PolicyOutcome o;
     o.target = &p.target;
@@ -223,6 +223,7 @@ absl::Status RetrainFront(const ResolvedCampaign& c, const nn::Dataset& data, Ca
         train.learning_rate = c.options.learning_rate;
         train.augment = c.options.augment;
         train.seed = c.options.seed;
+        train.should_stop = should_stop;
         RETURN_IF_ERROR(nn::Train(net.get(), &optimizer, data.train, train).status());
         ASSIGN_OR_RETURN(double test, nn::Evaluate([&](const nn::Tensor& x, const nn::ForwardContext& ctx) {
                            return net->Forward(x, ctx);

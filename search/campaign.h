@@ -59,7 +59,8 @@ struct CampaignResult {
 // After the search's steps: scores the Pareto candidates and picks each
 // policy's architecture: its argmax, or in the random baseline the scored
 // candidate of its hardware with the best reward for the target.
-absl::StatusOr<CampaignResult> FinishCampaign(TunasSearch* search);
+// `should_stop`, if set, can end the scoring early with CANCELLED.
+absl::StatusOr<CampaignResult> FinishCampaign(TunasSearch* search, const std::function<bool()>& should_stop = nullptr);
 
 // Retrains every distinct front member from scratch, standalone at the proxy
 // shape, for `c.spec.retrain_epochs()` epochs on the train split, and records

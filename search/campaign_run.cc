@@ -6,6 +6,7 @@
 #include "common/logging.h"
 #include "common/status_macros.h"
 #include "proto/architecture.h"
+#include "proto/textproto.h"
 #include "supernet/dnnl_context.h"
 
 namespace ridge::search {
@@ -14,6 +15,20 @@ absl::Status ProgressSink::Started(CampaignRun&, const std::string&) { return ab
 absl::Status ProgressSink::Stepped(CampaignRun&, const StepReport&) { return absl::OkStatus(); }
 absl::Status ProgressSink::Said(CampaignRun&, CampaignState, const std::string&) { return absl::OkStatus(); }
 absl::Status ProgressSink::Checkpointed(CampaignRun&, const std::string&) { return absl::OkStatus(); }
+
+namespace {
+
+// The resolved spec and the mode, as checkpoints identify a campaign by.
+std::string Fingerprint(const ResolvedCampaign& c) {
+  CampaignSpec spec = c.spec;
+  spec.clear_name();  // A label; renaming a campaign does not change it.
+  const std::string text = absl::StrCat(ToTextProto(spec), c.options.random_baseline ? "/random" : "/tunas");
+  uint64_t h = 1469598103934665603ull;  // FNV-1a 64, as architecture IDs.
+  for (unsigned char ch : text) h = (h ^ ch) * 1099511628211ull;
+  return absl::StrCat(absl::Hex(h, absl::kZeroPad16));
+}
+
+}  // namespace
 
 CampaignRun::CampaignRun(ResolvedCampaign campaign, CampaignRunOptions options, ProgressSink* sink)
     : campaign_(std::move(campaign)), options_(std::move(options)), sink_(sink) {}
@@ -25,6 +40,7 @@ absl::StatusOr<std::unique_ptr<CampaignRun>> CampaignRun::Create(ResolvedCampaig
   const ResolvedCampaign& c = run->campaign_;
   ASSIGN_OR_RETURN(run->data_, nn::LoadFashionMnist(c.data));
   TunasOptions search_options = c.options;
+  search_options.fingerprint = Fingerprint(c);
   if (!c.spec.distill().soft_labels().empty()) {
     ASSIGN_OR_RETURN(run->teacher_, WithContext(nn::ReadSoftLabels(c.spec.distill().soft_labels(), run->data_.train),
                                                 "distill.soft_labels"));
@@ -105,11 +121,15 @@ absl::StatusOr<RunEnd> CampaignRun::Finish(const StopToken& stop) {
   finishing_ = true;
   RETURN_IF_ERROR(sink_->Said(*this, EVALUATING,
                               "scoring front candidates: proxy accuracy on the valid split after BN recalibration"));
-  ASSIGN_OR_RETURN(result_, FinishCampaign(search_.get()));
+  const auto should_stop = [&] { return stop.stop_requested(); };
+  absl::StatusOr<CampaignResult> result = FinishCampaign(search_.get(), should_stop);
+  if (absl::IsCancelled(result.status())) return stop.cancelled() ? RunEnd::kCancelled : RunEnd::kStopped;
+  RETURN_IF_ERROR(result.status());
+  result_ = *std::move(result);
   const absl::Status retrained = RetrainFront(
       campaign_, data_, &result_,
       [&](const std::string& message) { return sink_->Said(*this, EVALUATING, message); },
-      [&] { return stop.stop_requested(); });
+      should_stop);
   if (absl::IsCancelled(retrained)) return stop.cancelled() ? RunEnd::kCancelled : RunEnd::kStopped;
   RETURN_IF_ERROR(retrained);
   return RunEnd::kDone;

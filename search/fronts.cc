@@ -61,11 +61,12 @@ absl::StatusOr<Choices> CandidateChoices(const TunasSearch& search, HardwareFron
 // Proxy accuracy (BN recalibrated, the whole valid split) and latency of
 // each distinct candidate; `accuracy` caches by architecture across hardware.
 absl::Status ScoreCandidates(TunasSearch* search, const Choices& choices, const SearchTarget& target,
-                             int64_t recalibration_images, std::map<std::string, double>* accuracy,
-                             HardwareFront* front) {
+                             int64_t recalibration_images, const std::function<bool()>& should_stop,
+                             std::map<std::string, double>* accuracy, HardwareFront* front) {
   nn::Supernet& net = search->supernet();
   std::map<std::string, bool> seen;
   for (const auto& [choice, origin] : choices) {
+    if (should_stop && should_stop()) return absl::CancelledError("scoring stopped");
     RETURN_IF_ERROR(net.Select(choice));
     ScoredCandidate c;
     c.arch = net.selected();
@@ -100,7 +101,8 @@ void MarkFront(HardwareFront* front) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<HardwareFront>> BuildFronts(TunasSearch* search, int64_t recalibration_images) {
+absl::StatusOr<std::vector<HardwareFront>> BuildFronts(TunasSearch* search, int64_t recalibration_images,
+                                                       const std::function<bool()>& should_stop) {
   std::map<std::string, double> accuracy;  // By arch id: independent of hardware.
   std::vector<HardwareFront> fronts;
   for (const std::string& hw : HardwareOrder(*search)) {
@@ -108,7 +110,7 @@ absl::StatusOr<std::vector<HardwareFront>> BuildFronts(TunasSearch* search, int6
     front.hardware = hw;
     const SearchTarget* target = nullptr;
     ASSIGN_OR_RETURN(Choices choices, CandidateChoices(*search, &front, &target));
-    RETURN_IF_ERROR(ScoreCandidates(search, choices, *target, recalibration_images, &accuracy, &front));
+    RETURN_IF_ERROR(ScoreCandidates(search, choices, *target, recalibration_images, should_stop, &accuracy, &front));
     MarkFront(&front);
     fronts.push_back(std::move(front));
   }

@@ -5,6 +5,7 @@
 #ifndef RIDGE_SEARCH_FRONTS_H_
 #define RIDGE_SEARCH_FRONTS_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -35,8 +36,10 @@ struct HardwareFront {
 };
 
 // Scores every candidate and builds one front per hardware, in the order the
-// hardware first appears among the policies.
-absl::StatusOr<std::vector<HardwareFront>> BuildFronts(TunasSearch* search, int64_t recalibration_images = 512);
+// hardware first appears among the policies. `should_stop`, if set, is asked
+// before each candidate: true ends the scoring with CANCELLED.
+absl::StatusOr<std::vector<HardwareFront>> BuildFronts(TunasSearch* search, int64_t recalibration_images = 512,
+                                                       const std::function<bool()>& should_stop = nullptr);
 
 }  // namespace ridge::search
 

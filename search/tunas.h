@@ -70,6 +70,9 @@ struct TunasOptions {
   // architecture and no policy learns; the fronts score as many random
   // architectures as the search scores candidates.
   bool random_baseline = false;
+  // Identifies the campaign in checkpoints: RestoreCheckpoint refuses one
+  // written under another fingerprint (empty: no check).
+  std::string fingerprint;
 };
 
 // A sample kept as a front candidate, with its architecture's ID so that

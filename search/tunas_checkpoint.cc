@@ -38,6 +38,7 @@ absl::Status TunasSearch::SaveCheckpoint(const std::string& path) {
   SearchState state;
   state.set_step(step());
   state.set_stage(stage_);
+  state.set_fingerprint(options_.fingerprint);
   std::ostringstream rng;
   rng << rng_;
   state.set_rng(rng.str());
@@ -158,6 +159,11 @@ absl::Status TunasSearch::RestoreCheckpoint(const std::string& path) {
   SearchState state;
   if (!state.ParseFromString(header.options)) {
     return absl::DataLossError(absl::StrCat(path, ": search state does not parse"));
+  }
+  // Checkpoints older than fingerprints carry none and are taken on trust.
+  if (!options_.fingerprint.empty() && !state.fingerprint().empty() && state.fingerprint() != options_.fingerprint) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": was written by another campaign (another spec, seed, "
+                                                   "schedule or mode); delete it, or write this one elsewhere"));
   }
   SearchSpace space = first_space_;
   ASSIGN_OR_RETURN(const CampaignState which, StageOfCheckpoint(path, header, state, options_, &space));

@@ -56,9 +56,9 @@ absl::Status ReadHeader(const std::string& path, const std::string& bytes, SoftL
   const int64_t record = 4 + 8 + 4 * int64_t{out->classes};
   if (*count < 1 || *count > kMaxSoftLabelBytes / record ||
       static_cast<int64_t>(bytes.size()) != static_cast<int64_t>(kHeaderBytes) + *count * record + 4) {
-    return Invalid(path, absl::StrCat("byte 16: ", *count, " records of ", out->classes, " classes need ",
-                                      kHeaderBytes + *count * record + 4, " bytes; the file has ", bytes.size(),
-                                      " (truncated or padded)"));
+    return Invalid(path, absl::StrCat("byte 16: ", *count, " records of ", record, " bytes (", out->classes,
+                                      " classes) do not fit the file's ", bytes.size(),
+                                      " bytes (truncated or padded)"));
   }
   return absl::OkStatus();
 }

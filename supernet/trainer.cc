@@ -28,6 +28,7 @@ absl::StatusOr<TrainResult> Train(Trainable* net, Optimizer* optimizer, const Sp
   double loss_avg = 0;
   const auto start = std::chrono::steady_clock::now();
   for (int64_t step = o.start_step; step < end; ++step) {
+    if (o.should_stop && o.should_stop()) return absl::CancelledError(absl::StrCat("training stopped at step ", step));
     const Batch& batch = batcher.Next();
     RETURN_IF_ERROR(net->BeforeStep(step));
     net->params().ZeroGrad();

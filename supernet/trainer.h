@@ -40,6 +40,8 @@ struct TrainOptions {
   // When set, computes each step's gradients instead (e.g. the sandwich
   // rule), given the batch and the step; returns the loss to report.
   std::function<absl::StatusOr<float>(const Batch& batch, int64_t step)> gradients;
+  // Asked before every step; true ends training with CANCELLED.
+  std::function<bool()> should_stop;
   // Called every `progress_every` steps and at the end.
   std::function<void(const TrainProgress&)> progress;
   int64_t progress_every = 20;

@@ -16,8 +16,8 @@ namespace ridge::workers {
 
 // Every job is timed against a reference network run right beside it (this
 // VM's speed drifts by tens of percent over seconds; the ratio does not).
-// The Measurer owns those reference networks, one per (batch, threads), each
-// with the baseline time taken when it was first built.
+// The Measurer owns those reference networks, one per (batch, threads) for
+// the last few seen, each with the baseline time taken when it was built.
 //
 // Thread-safe: jobs are measured one at a time (two jobs timed at once would
 // disturb each other's times anyway).
