@@ -84,7 +84,8 @@ TEST_F(JobQueueTest, AnExpiredLeaseIsRequeuedAndADuplicateReportCountsOnce) {
   EXPECT_EQ(again[0].job_id(), id);
   EXPECT_FALSE(*Report(b, id, 2.0));
   EXPECT_TRUE(*Report(b, id, 2.0));  // The same report again.
-  EXPECT_TRUE(*Report(a, id, 2.5));  // A late report of the old lease.
+  // A late report of the old lease is refused: only the holder may report.
+  EXPECT_EQ(Report(a, id, 2.5).status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(store_->jobs().Measurements("zen")->size(), 1u);
   EXPECT_EQ(store_->jobs().GetJob(id)->state, JobState::kDone);
 }

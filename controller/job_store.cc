@@ -59,6 +59,23 @@ absl::StatusOr<JobRecord> ReadJob(sqlite3* db, const std::string& job_id, absl::
   return JobFromRow(select);
 }
 
+// Only the worker holding a job's lease, within it, may report or fail the
+// job: anything else could overwrite another worker's (or another device's)
+// results. FAILED_PRECONDITION says which rule failed; nothing changes.
+absl::Status RequireLease(const JobRecord& job, const std::string& worker_id, int64_t now_ms) {
+  if (job.state != JobState::kLeased || job.worker_id != worker_id) {
+    return absl::FailedPreconditionError(absl::StrCat("measurement.job_id: '", job.job_id,
+                                                      "' is not leased to this worker (it is ",
+                                                      JobStateName(job.state), ")"));
+  }
+  if (now_ms > job.lease_deadline_ms) {
+    return absl::FailedPreconditionError(absl::StrCat("measurement.job_id: '", job.job_id,
+                                                      "': the lease ran out ", now_ms - job.lease_deadline_ms,
+                                                      " ms ago; the job goes to the next worker that leases"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 const char* JobStateName(JobState state) {
@@ -177,8 +194,9 @@ absl::StatusOr<bool> JobStore::CompleteJob(const std::string& worker_id, const M
   Transaction txn(db_, "CompleteJob");
   RETURN_IF_ERROR(txn.BeginWrite());
   ASSIGN_OR_RETURN(JobRecord job, ReadJob(db_, m.job_id(), "CompleteJob"));
-  if (job.state == JobState::kDone) return true;  // Counted already; the rollback changes nothing.
-  // A report from a worker whose lease ran out is still a real measurement.
+  // The same worker's report again: counted already; the rollback changes nothing.
+  if (job.state == JobState::kDone && job.worker_id == worker_id) return true;
+  RETURN_IF_ERROR(RequireLease(job, worker_id, now_ms));
   Statement insert(db_, "INSERT INTO measurements (job_id, device_key, arch_id, median_ms, measurement, time_ms) "
                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                    "CompleteJob: insert");
@@ -196,12 +214,11 @@ absl::StatusOr<bool> JobStore::CompleteJob(const std::string& worker_id, const M
 
 absl::StatusOr<bool> JobStore::FailJob(const std::string& worker_id, const std::string& job_id, const std::string& error,
                                     int max_attempts, int quarantine_after, int64_t now_ms) {
-  (void)now_ms;
   absl::MutexLock lock(&mu_);
   Transaction txn(db_, "FailJob");
   RETURN_IF_ERROR(txn.BeginWrite());
   ASSIGN_OR_RETURN(JobRecord job, ReadJob(db_, job_id, "FailJob"));
-  if (job.state == JobState::kDone || job.state == JobState::kFailed) return false;
+  RETURN_IF_ERROR(RequireLease(job, worker_id, now_ms));
   const JobState next = job.attempts >= max_attempts ? JobState::kFailed : JobState::kQueued;
   Statement update(db_, "UPDATE jobs SET state = ?2, worker_id = '', error = ?3, "
                         "queue_order = (SELECT MAX(queue_order) + 1 FROM jobs) WHERE job_id = ?1",

@@ -74,13 +74,16 @@ class JobStore {
   absl::StatusOr<std::vector<JobRecord>> LeaseJobs(const std::string& worker_id, const std::string& device_key,
                                                    int max_jobs, int64_t now_ms, int64_t deadline_ms);
   // Commits the measurement of job `m.job_id()` and ends the worker's failure
-  // streak. Returns true if the job already had a measurement: a duplicate
-  // report counts once. NOT_FOUND for an unknown job.
+  // streak. Returns true if this worker already reported it: a duplicate
+  // report counts once. NOT_FOUND for an unknown job; FAILED_PRECONDITION,
+  // with nothing changed, unless `worker_id` holds the job's lease and it has
+  // not run out at `now_ms`.
   absl::StatusOr<bool> CompleteJob(const std::string& worker_id, const Measurement& m, int64_t now_ms);
   // Records a failed attempt: the job is queued again, or FAILED after
   // `max_attempts`; the worker's failure streak grows, and at
   // `quarantine_after` in a row it is quarantined. Returns whether the worker
-  // is quarantined. A failure of a job already done changes nothing.
+  // is quarantined. FAILED_PRECONDITION, with nothing changed, unless
+  // `worker_id` holds the job's lease and it has not run out at `now_ms`.
   absl::StatusOr<bool> FailJob(const std::string& worker_id, const std::string& job_id, const std::string& error,
                                int max_attempts, int quarantine_after, int64_t now_ms);
   // Jobs per state of a device key (all keys when empty).

@@ -91,6 +91,34 @@ TEST_F(JobStoreTest, FailuresRequeueThenFailAndQuarantine) {
   EXPECT_TRUE(jobs().GetWorker("w1")->quarantined);
 }
 
+TEST_F(JobStoreTest, OnlyTheLeaseHolderWithinItsLeaseMayReportOrFail) {
+  WorkerRecord other;
+  other.worker_id = "w2";
+  other.device_key = "zen";
+  ASSERT_TRUE(jobs().InsertWorker(other).ok());
+  ASSERT_TRUE(jobs().EnqueueJobs({Job("queued", 0), Job("leased", 9)}).ok());
+  ASSERT_EQ(jobs().LeaseJobs("w1", "zen", 1, /*now_ms=*/0, /*deadline_ms=*/100)->front().job_id, "leased");
+  // Another worker, a job nobody holds, and the holder after its lease.
+  EXPECT_EQ(jobs().CompleteJob("w2", Result("leased", 1), 10).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(jobs().CompleteJob("w1", Result("queued", 1), 10).status().code(), absl::StatusCode::kFailedPrecondition);
+  absl::StatusOr<bool> late = jobs().CompleteJob("w1", Result("leased", 1), 101);
+  EXPECT_EQ(late.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(late.status().message(), "measurement.job_id: 'leased': the lease ran out 1 ms ago; the job goes to "
+                                     "the next worker that leases");
+  EXPECT_EQ(jobs().FailJob("w2", "leased", "boom", 3, 3, 10).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(jobs().FailJob("w1", "queued", "boom", 3, 3, 10).status().code(), absl::StatusCode::kFailedPrecondition);
+  // Nothing changed.
+  EXPECT_EQ(jobs().GetJob("leased")->state, JobState::kLeased);
+  EXPECT_EQ(jobs().GetJob("queued")->state, JobState::kQueued);
+  EXPECT_TRUE(jobs().Measurements("zen")->empty());
+  EXPECT_EQ(jobs().GetWorker("w2")->jobs_failed, 0);
+  // The holder, in time: accepted once; its repeat is a duplicate; another's is refused.
+  EXPECT_FALSE(*jobs().CompleteJob("w1", Result("leased", 1), 50));
+  EXPECT_TRUE(*jobs().CompleteJob("w1", Result("leased", 1), 60));
+  EXPECT_EQ(jobs().CompleteJob("w2", Result("leased", 2), 60).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(jobs().Measurements("zen")->size(), 1u);
+}
+
 TEST_F(JobStoreTest, UnknownThingsAreNotFound) {
   EXPECT_EQ(jobs().GetJob("nope").status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(jobs().GetWorker("nope").status().code(), absl::StatusCode::kNotFound);

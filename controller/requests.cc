@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -49,29 +51,76 @@ absl::Status CheckBounds(absl::string_view name, double lo, double hi, double ma
   return absl::OkStatus();
 }
 
+// A short free-text field a worker reports (names, versions).
+absl::Status CheckText(absl::string_view field, absl::string_view value, size_t max_chars) {
+  if (value.size() <= max_chars) return absl::OkStatus();
+  return Invalid(field, absl::StrCat(Quoted(value), " has ", value.size(), " characters; at most ", max_chars));
+}
+
+absl::Status ValidateEnvironment(const Environment& e, absl::string_view field) {
+  RETURN_IF_ERROR(CheckText(absl::StrCat(field, ".cpu_model"), e.cpu_model(), 256));
+  RETURN_IF_ERROR(CheckText(absl::StrCat(field, ".isa"), e.isa(), 64));
+  RETURN_IF_ERROR(CheckText(absl::StrCat(field, ".onednn_version"), e.onednn_version(), 32));
+  RETURN_IF_ERROR(CheckText(absl::StrCat(field, ".ridge_version"), e.ridge_version(), 32));
+  RETURN_IF_ERROR(CheckRange(absl::StrCat(field, ".cores"), e.cores(), 0, 100000));
+  return CheckRange(absl::StrCat(field, ".threads"), e.threads(), 0, 100000);
+}
+
+// The order statistics a worker reports must be those of its samples:
+// within [min, max], the median the samples' median, p90 >= median.
+absl::Status CheckSummary(const Measurement& m) {
+  std::vector<double> s(m.samples_ms().begin(), m.samples_ms().end());
+  std::sort(s.begin(), s.end());
+  const size_t n = s.size();
+  const double median = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+  const double slack = 1e-6 * std::max(1.0, s.back());  // Rounding in the worker's arithmetic.
+  if (std::fabs(m.median_ms() - median) > slack) {
+    return Invalid("measurement.median_ms", absl::StrCat(m.median_ms(), " is not the median of samples_ms (",
+                                                         median, ")"));
+  }
+  for (const auto& [name, v] : {std::pair<const char*, double>{"mean_ms", m.mean_ms()}, {"p90_ms", m.p90_ms()}}) {
+    if (v != 0 && (v < s.front() - slack || v > s.back() + slack)) {
+      return Invalid(absl::StrCat("measurement.", name),
+                     absl::StrCat(v, " lies outside the samples' range [", s.front(), ", ", s.back(), "]"));
+    }
+  }
+  if (m.p90_ms() != 0 && m.p90_ms() < median - slack) {
+    return Invalid("measurement.p90_ms", absl::StrCat(m.p90_ms(), " is below the median ", median));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateMeasurement(const Measurement& m) {
   RETURN_IF_ERROR(CheckId("measurement.job_id", m.job_id()));
+  RETURN_IF_ERROR(CheckText("measurement.arch_id", m.arch_id(), kMaxIdChars));
   RETURN_IF_ERROR(CheckRange("measurement.median_ms", m.median_ms(), 1e-6, 3.6e6));
+  for (const auto& [name, v] : {std::pair<const char*, double>{"mean_ms", m.mean_ms()},
+                                {"p90_ms", m.p90_ms()},
+                                {"stddev_ms", m.stddev_ms()},
+                                {"reference_ms", m.reference_ms()},
+                                {"reference_baseline_ms", m.reference_baseline_ms()}}) {
+    RETURN_IF_ERROR(CheckRange(absl::StrCat("measurement.", name), v, 0, 3.6e6));  // Finite, >= 0; 0: unset.
+  }
+  if ((m.reference_ms() > 0) != (m.reference_baseline_ms() > 0)) {
+    return Invalid("measurement.reference_ms", "and reference_baseline_ms come together, or neither");
+  }
   if (m.samples_ms_size() == 0 || m.samples_ms_size() > 10000) {
     return Invalid("measurement.samples_ms", absl::StrCat(m.samples_ms_size(), " samples; must be 1 to 10000"));
   }
   for (int i = 0; i < m.samples_ms_size(); ++i) {
     RETURN_IF_ERROR(CheckRange(absl::StrCat("measurement.samples_ms[", i, "]"), m.samples_ms(i), 0, 3.6e6));
   }
+  RETURN_IF_ERROR(CheckSummary(m));
+  if (m.layers_size() > 10000) return Invalid("measurement.layers", absl::StrCat(m.layers_size(), " layers; at most 10000"));
   for (int i = 0; i < m.layers_size(); ++i) {
+    RETURN_IF_ERROR(CheckText(absl::StrCat("measurement.layers[", i, "].layer"), m.layers(i).layer(), 128));
     RETURN_IF_ERROR(
         CheckRange(absl::StrCat("measurement.layers[", i, "].median_ms"), m.layers(i).median_ms(), 0, 3.6e6));
   }
-  return absl::OkStatus();
+  return ValidateEnvironment(m.environment(), "measurement.environment");
 }
 
 }  // namespace
-
-std::string Quoted(absl::string_view value) {
-  constexpr size_t kShown = 32;
-  if (value.size() <= kShown) return absl::StrCat("'", value, "'");
-  return absl::StrCat("'", value.substr(0, kShown), "...'");
-}
 
 absl::Status CheckOneOf(absl::string_view field, absl::string_view value, const std::vector<std::string>& names,
                         absl::string_view what) {
@@ -85,16 +134,6 @@ absl::Status CheckBuiltinSpace(absl::string_view field, absl::string_view value)
 
 absl::Status CheckBuiltinHardware(absl::string_view field, absl::string_view value) {
   return CheckOneOf(field, value, BuiltinHardwareNames(), "built-in profile");
-}
-
-absl::Status ValidateDeviceKey(absl::string_view key, absl::string_view field) {
-  if (key.empty() || key.size() > 64) return Invalid(field, absl::StrCat(Quoted(key), " must have 1 to 64 characters"));
-  for (char ch : key) {
-    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_' && ch != '.' && ch != '-') {
-      return Invalid(field, absl::StrCat(Quoted(key), " may hold only letters, digits, _ . -"));
-    }
-  }
-  return absl::OkStatus();
 }
 
 absl::Status CheckSpecNamesAreBuiltin(const CampaignSpec& spec) {
@@ -168,7 +207,7 @@ absl::Status Validate(const ExportArchitectureRequest& request) {
 absl::Status Validate(const RegisterRequest& request) {
   RETURN_IF_ERROR(ValidateDeviceKey(request.device_key(), "device_key"));
   if (request.has_self_profile()) RETURN_IF_ERROR(ValidateHardwareProfile(request.self_profile(), "self_profile"));
-  return absl::OkStatus();
+  return ValidateEnvironment(request.environment(), "environment");
 }
 
 absl::Status Validate(const HeartbeatRequest& request) {

@@ -12,12 +12,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "proto/services.pb.h"
+#include "proto/validate.h"  // Quoted, ValidateDeviceKey.
 
 namespace ridge::controller {
-
-// `value` as error messages quote it: whole if short, else its first 32
-// characters and "...", so an error never echoes a huge input.
-std::string Quoted(absl::string_view value);
 
 // `value` must be one of `names`: "<field>: '<value>' is not a <what> (<names>)".
 absl::Status CheckOneOf(absl::string_view field, absl::string_view value, const std::vector<std::string>& names,
@@ -25,9 +22,6 @@ absl::Status CheckOneOf(absl::string_view field, absl::string_view value, const 
 // The built-in search spaces and hardware profiles, as CheckOneOf takes them.
 absl::Status CheckBuiltinSpace(absl::string_view field, absl::string_view value);
 absl::Status CheckBuiltinHardware(absl::string_view field, absl::string_view value);
-
-// Device keys: 1 to 64 of [A-Za-z0-9_.-].
-absl::Status ValidateDeviceKey(absl::string_view key, absl::string_view field);
 
 // A spec from a client may name only built-in spaces and profiles: the
 // server must not read files of a client's choosing (`ridge campaign launch`

@@ -1,6 +1,7 @@
 #include "controller/requests.h"
 
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -101,6 +102,51 @@ TEST(Requests, WorkerRequests) {
   report.set_error("boom");
   report.mutable_measurement()->clear_job_id();
   ExpectInvalid(Validate(report), "measurement.job_id: empty; a failure must name its job");
+}
+
+TEST(Requests, MeasurementsMustBeFiniteAndAgreeWithTheirSamples) {
+  ReportMeasurementRequest r;
+  r.set_worker_id("w1");
+  Measurement* m = r.mutable_measurement();
+  m->set_job_id("j1");
+  for (double v : {2.0, 1.0, 3.0}) m->add_samples_ms(v);
+  m->set_median_ms(2);
+  m->set_mean_ms(2);
+  m->set_p90_ms(2.8);
+  m->set_reference_ms(4);
+  m->set_reference_baseline_ms(4.1);
+  ASSERT_TRUE(Validate(r).ok()) << Validate(r);
+  Measurement good = *m;
+  m->set_median_ms(5);
+  m->clear_samples_ms();
+  for (int i = 0; i < 5; ++i) m->add_samples_ms(1000);
+  ExpectInvalid(Validate(r), "measurement.median_ms: 5 is not the median of samples_ms (1000)");
+  *m = good;
+  m->set_mean_ms(std::nan(""));
+  ExpectInvalid(Validate(r), "measurement.mean_ms: nan must be in [0, 3.6e+06]");
+  *m = good;
+  m->set_p90_ms(-1);
+  ExpectInvalid(Validate(r), "measurement.p90_ms: -1 must be in [0, 3.6e+06]");
+  *m = good;
+  m->set_p90_ms(1.5);
+  ExpectInvalid(Validate(r), "measurement.p90_ms: 1.5 is below the median 2");
+  *m = good;
+  m->set_mean_ms(7);
+  ExpectInvalid(Validate(r), "measurement.mean_ms: 7 lies outside the samples' range [1, 3]");
+  *m = good;
+  m->set_reference_ms(std::numeric_limits<double>::infinity());
+  ExpectInvalid(Validate(r), "measurement.reference_ms: inf must be in");
+  *m = good;
+  m->set_reference_baseline_ms(0);
+  ExpectInvalid(Validate(r), "measurement.reference_ms: and reference_baseline_ms come together");
+  *m = good;
+  m->mutable_environment()->set_cpu_model(std::string(1 << 20, 'x'));
+  ExpectInvalid(Validate(r), "measurement.environment.cpu_model: 'xxxx");
+  EXPECT_LT(Validate(r).message().size(), 200u);
+  RegisterRequest reg;
+  reg.set_device_key("zen");
+  reg.mutable_environment()->set_cpu_model(std::string(300, 'c'));
+  ExpectInvalid(Validate(reg), "environment.cpu_model: '");
 }
 
 TEST(Requests, MeasurementRequests) {

@@ -1,5 +1,6 @@
 #include "proto/validate.h"
 
+#include <cctype>
 #include <cmath>
 #include <initializer_list>
 #include <set>
@@ -10,6 +11,26 @@
 #include "absl/strings/str_join.h"
 
 namespace ridge {
+
+std::string Quoted(absl::string_view value) {
+  constexpr size_t kShown = 32;
+  if (value.size() <= kShown) return absl::StrCat("'", value, "'");
+  return absl::StrCat("'", value.substr(0, kShown), "...'");
+}
+
+absl::Status ValidateDeviceKey(absl::string_view key, absl::string_view field) {
+  if (key.empty() || key.size() > 64) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": ", Quoted(key), " must have 1 to 64 characters"));
+  }
+  for (char ch : key) {
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_' && ch != '.' && ch != '-') {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": ", Quoted(key), " may hold only letters, digits, _ . -"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 namespace {
 
 // Accumulates violations; each names the path, the value and the rule.
@@ -37,6 +58,9 @@ class Checker {
   void Fraction(absl::string_view path, double v, bool allow_one = true) {
     bool ok = v >= 0 && (allow_one ? v <= 1 : v < 1);
     if (!ok) Fail(path, absl::StrCat(v, allow_one ? " must be in [0, 1]" : " must be in [0, 1)"));
+  }
+  void MaxChars(absl::string_view path, absl::string_view v, size_t max) {
+    if (v.size() > max) Fail(path, absl::StrCat(Quoted(v), " has ", v.size(), " characters; at most ", max));
   }
   void Merge(const absl::Status& status) {
     if (!status.ok()) errors_.push_back(std::string(status.message()));
@@ -315,9 +339,15 @@ absl::Status ValidateCampaignSpec(const CampaignSpec& spec, absl::string_view pa
     }
     if (target.budget_ms().empty()) c.Fail(At(p, "budget_ms"), "needs at least one budget");
     c.InRange(At(p, "budget_ms count"), target.budget_ms_size(), 0, 64);
-    for (int j = 0; j < target.budget_ms_size(); ++j) c.Positive(At(p, "budget_ms", j), target.budget_ms(j));
+    // Budgets beyond 1000 s price no network this engine can train.
+    for (int j = 0; j < target.budget_ms_size(); ++j) {
+      c.Positive(At(p, "budget_ms", j), target.budget_ms(j));
+      if (target.budget_ms(j) > 1e6) c.Fail(At(p, "budget_ms", j), absl::StrCat(target.budget_ms(j), " must be <= 1e6"));
+    }
     if (!RewardType_IsValid(target.reward())) c.Fail(At(p, "reward"), absl::StrCat(target.reward(), " is not a known reward"));
-    if (!std::isfinite(target.beta())) c.Fail(At(p, "beta"), absl::StrCat(target.beta(), " must be finite"));
+    c.InRangeReal(At(p, "beta"), target.beta(), -100, 100);
+    c.MaxChars(At(p, "hardware"), target.hardware(), kMaxPathChars);
+    if (!target.device_key().empty()) c.Merge(ValidateDeviceKey(target.device_key(), At(p, "device_key")));
   }
   if (spec.has_deployment()) {
     c.Merge(ValidateShape(spec.deployment().input(), At(path, "deployment.input")));
@@ -326,6 +356,10 @@ absl::Status ValidateCampaignSpec(const CampaignSpec& spec, absl::string_view pa
   c.InRange(At(path, "checkpoint_every_steps"), spec.checkpoint_every_steps(), 0, 10000000);
   c.InRange(At(path, "retrain_epochs"), spec.retrain_epochs(), 0, 1000);
   c.InRange(At(path, "top_samples"), spec.top_samples(), 0, 1000);
+  c.MaxChars(At(path, "name"), spec.name(), kMaxNameChars);
+  c.MaxChars(At(path, "space_ref"), spec.space_ref(), kMaxPathChars);
+  c.MaxChars(At(path, "coarse_space_ref"), spec.coarse_space_ref(), kMaxPathChars);
+  c.MaxChars(At(path, "dataset.dir"), spec.dataset().dir(), kMaxPathChars);
   if (spec.distill().soft_labels().size() > 4096) {
     c.Fail(At(path, "distill.soft_labels"), absl::StrCat("'", spec.distill().soft_labels().substr(0, 32),
                                                          "...' is longer than 4096 characters"));

@@ -5,6 +5,8 @@
 #ifndef RIDGE_PROTO_VALIDATE_H_
 #define RIDGE_PROTO_VALIDATE_H_
 
+#include <string>
+
 #include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
@@ -20,6 +22,17 @@ inline constexpr int kMaxSpatial = 8192;
 inline constexpr int kMaxChannels = 65536;
 inline constexpr int kMaxBlocks = 1024;
 inline constexpr int kMaxClasses = 1000000;
+
+// Longest free-text fields a user writes (names, paths).
+inline constexpr size_t kMaxNameChars = 256;
+inline constexpr size_t kMaxPathChars = 4096;
+
+// `value` as error messages quote it: whole if short, else its first 32
+// characters and "...", so an error never echoes a huge input.
+std::string Quoted(absl::string_view value);
+
+// Device keys: 1 to 64 of [A-Za-z0-9_.-].
+absl::Status ValidateDeviceKey(absl::string_view key, absl::string_view field);
 
 // Each returns OK or INVALID_ARGUMENT listing every violation under `path`.
 // They check fields one by one; whole-network shape rules (block order,
