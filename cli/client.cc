@@ -147,7 +147,10 @@ absl::Status WatchToEnd(const Connection& c, const std::string& campaign_id, std
   }
   progress.Finish();
   grpc::Status s = reader->Finish();
-  if (!s.ok()) return RpcError(s, "Watch", c.target);
+  // A stream of a campaign that ended FAILED or CANCELLED ends with that
+  // status; the last event says the same, in more words.
+  const bool final_event = any && (last.state() == FAILED || last.state() == CANCELLED);
+  if (!s.ok() && !final_event) return RpcError(s, "Watch", c.target);
   if (!any) return absl::InternalError("Watch: the stream ended without events");
   if (last.state() == FAILED) return absl::InternalError(absl::StrCat("campaign ", campaign_id, " ", last.message()));
   if (last.state() == CANCELLED) return absl::CancelledError(absl::StrCat("campaign ", campaign_id, " was cancelled"));

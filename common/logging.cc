@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 namespace ridge {
 namespace {
@@ -65,6 +66,20 @@ std::string LogLevel() {
     if (l.level == g_level.load()) return l.name;
   }
   return "info";
+}
+
+bool LogRateLimit::Allow(int64_t* suppressed) {
+  const int64_t now = absl::ToUnixMillis(absl::Now());
+  absl::MutexLock lock(&mu_);
+  if (now - window_start_ms_ >= 60000) window_start_ms_ = now, in_window_ = 0;
+  if (in_window_ >= per_minute_) {
+    ++dropped_;
+    return false;
+  }
+  ++in_window_;
+  *suppressed = dropped_;
+  dropped_ = 0;
+  return true;
 }
 
 }  // namespace ridge

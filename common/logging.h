@@ -15,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 
 namespace ridge {
 
@@ -31,6 +32,25 @@ absl::Status SetLogLevel(absl::string_view level, absl::string_view field = "--l
 
 // The level every component logs at now, as SetLogLevel spells it.
 std::string LogLevel();
+
+// Lets through at most `per_minute` calls of Allow() in any minute, for log
+// lines a remote client can trigger (a flood must not fill the disk or drown
+// the real messages). Each minute's first refusal count is reported by the
+// next allowed call. Thread-safe.
+class LogRateLimit {
+ public:
+  explicit LogRateLimit(int per_minute) : per_minute_(per_minute) {}
+  // True if this line may be logged; `suppressed` gets how many were dropped
+  // since the last allowed one.
+  bool Allow(int64_t* suppressed);
+
+ private:
+  const int per_minute_;
+  absl::Mutex mu_;
+  int64_t window_start_ms_ ABSL_GUARDED_BY(mu_) = 0;
+  int in_window_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
+};
 
 }  // namespace ridge
 

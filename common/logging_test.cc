@@ -39,5 +39,15 @@ TEST(LoggingTest, UnknownLevelIsRefusedAndChangesNothing) {
   ASSERT_TRUE(SetLogLevel("info").ok());
 }
 
+TEST(LogRateLimit, LetsAFewThroughPerMinuteAndCountsTheRest) {
+  LogRateLimit limit(3);
+  int64_t suppressed = -1;
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(limit.Allow(&suppressed));
+    EXPECT_EQ(suppressed, 0);
+  }
+  for (int i = 0; i < 1000; ++i) EXPECT_FALSE(limit.Allow(&suppressed));
+}
+
 }  // namespace
 }  // namespace ridge

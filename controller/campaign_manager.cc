@@ -99,19 +99,27 @@ absl::StatusOr<Campaign> CampaignManager::Get(const std::string& campaign_id) {
 absl::StatusOr<CampaignState> CampaignManager::Cancel(const std::string& campaign_id) {
   ASSIGN_OR_RETURN(Campaign c, store_->GetCampaign(campaign_id));
   if (IsFinal(c.state())) return c.state();
+  bool was_running = false;
   {
     absl::MutexLock lock(&mu_);
     auto it = running_.find(campaign_id);
     if (it != running_.end()) {
-      // The runner sees the token between steps and records CANCELLED itself.
+      // The runner sees the token between steps, candidates and retrained
+      // networks, and records CANCELLED itself.
       it->second->stop.Cancel();
       while (running_.count(campaign_id) > 0) changed_.Wait(&mu_);
-      return CANCELLED;
+      was_running = true;
+    } else {
+      queue_.erase(std::remove(queue_.begin(), queue_.end(), campaign_id), queue_.end());
     }
-    queue_.erase(std::remove(queue_.begin(), queue_.end(), campaign_id), queue_.end());
   }
-  RETURN_IF_ERROR(Emit(campaign_id, CANCELLED, c.step(), c.total_steps(), {}, {}, "cancelled before it started"));
-  return CANCELLED;
+  if (!was_running) {
+    RETURN_IF_ERROR(Emit(campaign_id, CANCELLED, c.step(), c.total_steps(), {}, {}, "cancelled before it started"));
+  }
+  // The state it really ended in: one that failed (or finished) before it
+  // saw the cancel keeps that state.
+  ASSIGN_OR_RETURN(Campaign after, store_->GetCampaign(campaign_id));
+  return after.state();
 }
 
 absl::StatusOr<std::vector<std::pair<int64_t, ProgressEvent>>> CampaignManager::WaitEvents(

@@ -38,6 +38,9 @@ struct ManagerOptions {
   int64_t event_every_steps = 10;
   // The closed loop with measurement workers for device-key targets.
   DeviceLoopOptions device;
+  // Keep the checkpoints of finished campaigns (for re-scoring or export);
+  // by default they are removed once a campaign is DONE, FAILED or CANCELLED.
+  bool keep_checkpoints = false;
 };
 
 bool IsFinal(CampaignState state);
@@ -91,6 +94,7 @@ class CampaignManager {
   // Checkpoint path and interval, and the checkpoint to resume from.
   absl::StatusOr<search::CampaignRunOptions> RunOptions(const std::string& campaign_id, const CampaignSpec& spec);
   absl::Status StoreResult(const std::string& campaign_id, search::CampaignRun& run, RunSink* sink);
+  void DropCheckpointIfFinal(const std::string& campaign_id);
   // Appends an event (and updates the stored progress) and wakes watchers.
   absl::Status Emit(const std::string& campaign_id, CampaignState state, int64_t step, int64_t total,
                     const std::vector<PolicyResult>& policies, const std::vector<double>& rewards,

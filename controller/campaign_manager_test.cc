@@ -1,5 +1,6 @@
 #include "controller/campaign_manager.h"
 
+#include <cstdio>
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
@@ -93,6 +94,44 @@ TEST(CampaignManager, RunsACampaignToItsFronts) {
     EXPECT_GT(p.standalone_accuracy(), 0);
   }
   EXPECT_EQ(f.store->campaigns().Hypervolumes(*id)->size(), 2u);
+  // A finished campaign keeps its fronts, not its checkpoint (dropped once
+  // its runner ends, which Shutdown waits for).
+  m.Shutdown();
+  EXPECT_FALSE(f.store->campaigns().LatestCheckpoint(*id)->has_value());
+  EXPECT_EQ(std::fopen(absl::StrCat(f.options.data_dir, "/checkpoints/", *id, ".ckpt").c_str(), "rb"), nullptr);
+}
+
+TEST(CampaignManager, CancelDuringEvaluationIsPromptAndHonest) {
+  Fixture f("cancel_eval");
+  CampaignManager m(&f.store->campaigns(), f.options);
+  ASSERT_TRUE(m.Start().ok());
+  CampaignSpec spec = TinySpec(4);
+  spec.set_retrain_epochs(1000);  // Evaluation would take hours.
+  const std::string id = *m.Launch(spec);
+  while (m.Get(id)->state() != EVALUATING) absl::SleepFor(absl::Milliseconds(50));
+  const absl::Time start = absl::Now();
+  EXPECT_EQ(*m.Cancel(id), CANCELLED);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(30));
+  EXPECT_EQ(m.Get(id)->state(), CANCELLED);
+}
+
+TEST(CampaignManager, CancelAnswersTheStateTheCampaignEndedIn) {
+  Fixture f("cancel_failed");
+  CampaignManager m(&f.store->campaigns(), f.options);
+  ASSERT_TRUE(m.Start().ok());
+  CampaignSpec spec = TinySpec(4);
+  spec.mutable_distill()->set_soft_labels("missing.sl");  // Fails while loading.
+  const std::string id = *m.Launch(spec);
+  const CampaignState answered = *m.Cancel(id);
+  Follow(m, id);
+  EXPECT_EQ(answered, m.Get(id)->state());
+  EXPECT_TRUE(answered == FAILED || answered == CANCELLED) << CampaignState_Name(answered);
+  // Once it has failed, a cancel says so.
+  const std::string again = *m.Launch(spec);
+  Follow(m, again);
+  EXPECT_EQ(m.Get(again)->state(), FAILED);
+  EXPECT_EQ(*m.Cancel(again), FAILED);
+  EXPECT_NE(m.Get(again)->error().find("distill.soft_labels"), std::string::npos) << m.Get(again)->error();
 }
 
 TEST(CampaignManager, BadSpecIsRefusedAndNothingIsCreated) {

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "controller/campaign_store.h"
+#include "controller/page_tokens.h"
 #include "proto/services.pb.h"
 
 namespace ridge::controller {
@@ -15,7 +16,7 @@ namespace ridge::controller {
 class CampaignQueries {
  public:
   // REQUIRES: `store` outlives this.
-  explicit CampaignQueries(CampaignStore* store) : store_(store) {}
+  CampaignQueries(CampaignStore* store, PageTokens tokens) : store_(store), tokens_(std::move(tokens)) {}
 
   // Newest first. INVALID_ARGUMENT for a page token this server did not issue.
   absl::StatusOr<ListCampaignsResponse> List(const ListCampaignsRequest& request);
@@ -30,6 +31,7 @@ class CampaignQueries {
 
  private:
   CampaignStore* store_;
+  const PageTokens tokens_;
 };
 
 }  // namespace ridge::controller

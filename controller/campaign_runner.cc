@@ -3,6 +3,9 @@
 // events (what Watch streams), records checkpoints in the store, and runs
 // the closed loop with measurement workers; once the run is done the front
 // is measured (for device targets) and stored.
+#include <malloc.h>
+
+#include <cstdio>
 #include <optional>
 
 #include "absl/strings/ascii.h"
@@ -95,6 +98,20 @@ class CampaignManager::RunSink : public search::ProgressSink {
   std::optional<CampaignState> state_;  // Overrides the run's (MEASURING).
 };
 
+// A finished campaign keeps its fronts and results in the store; its
+// checkpoint (several MB of weights) is no longer needed to resume, so it goes
+// unless the options keep checkpoints.
+void CampaignManager::DropCheckpointIfFinal(const std::string& campaign_id) {
+  absl::StatusOr<Campaign> c = store_->GetCampaign(campaign_id);
+  if (options_.keep_checkpoints || !c.ok() || !IsFinal(c->state())) return;
+  const absl::Status dropped = store_->DeleteCheckpoint(campaign_id);
+  std::remove(CheckpointPath(campaign_id).c_str());
+  if (!dropped.ok()) {
+    Log(Component::kController)->warn("checkpoint record not removed id={} error={}", campaign_id,
+                                      std::string(dropped.message()));
+  }
+}
+
 void CampaignManager::Run(std::string campaign_id, Running* running) {
   absl::Status status = RunCampaign(campaign_id, running);
   if (!status.ok()) {
@@ -107,6 +124,10 @@ void CampaignManager::Run(std::string campaign_id, Running* running) {
                                          std::string(emitted.message()));
     }
   }
+  DropCheckpointIfFinal(campaign_id);
+  // Give the run's buffers back to the system: a controller idles between
+  // campaigns for hours.
+  malloc_trim(0);
   absl::MutexLock lock(&mu_);
   auto it = running_.find(campaign_id);
   finished_threads_.push_back(std::move(it->second->thread));

@@ -426,6 +426,12 @@ absl::Status CampaignStore::RecordCheckpoint(const std::string& campaign_id,
   return txn.Commit();
 }
 
+absl::Status CampaignStore::DeleteCheckpoint(const std::string& campaign_id) {
+  absl::MutexLock lock(&mu_);
+  Statement remove(db_, "DELETE FROM checkpoints WHERE campaign_id = ?1", "DeleteCheckpoint");
+  return remove.BindText(1, campaign_id).Run();
+}
+
 absl::StatusOr<std::optional<CheckpointRecord>> CampaignStore::LatestCheckpoint(
     const std::string& campaign_id) {
   absl::MutexLock lock(&mu_);

@@ -87,6 +87,8 @@ class CampaignStore {
 
   // Records the latest checkpoint of a campaign (replacing the previous record).
   absl::Status RecordCheckpoint(const std::string& campaign_id, const CheckpointRecord& record);
+  // Forgets the campaign's checkpoint record (the file is the caller's).
+  absl::Status DeleteCheckpoint(const std::string& campaign_id);
   // The latest record, or nullopt if none.
   absl::StatusOr<std::optional<CheckpointRecord>> LatestCheckpoint(const std::string& campaign_id);
 

@@ -2,11 +2,14 @@
 
 #include <sys/stat.h>
 
+#include <mutex>
+
 
 #include "common/files.h"
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "google/protobuf/stubs/logging.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 
@@ -15,6 +18,23 @@ namespace {
 
 absl::StatusOr<std::string> ReadPem(const std::string& path, const char* flag) {
   return WithContext(ReadFileToString(path, 1 << 20), flag);
+}
+
+}  // namespace
+
+namespace {
+
+// libprotobuf writes a line to stderr for every request with bad UTF-8 in a
+// string field: an unauthenticated client could flood the log. Its lines go
+// through the controller's logger instead, at most 20 a minute.
+void ProtobufLogHandler(google::protobuf::LogLevel level, const char* file, int line, const std::string& message) {
+  static auto* limit = new LogRateLimit(20);
+  int64_t suppressed = 0;
+  if (!limit->Allow(&suppressed)) return;
+  const spdlog::level::level_enum l = level >= google::protobuf::LOGLEVEL_ERROR ? spdlog::level::warn
+                                                                                : spdlog::level::debug;
+  Log(Component::kController)->log(l, "protobuf: {} file={}:{} suppressed_before={}", message.substr(0, 200), file,
+                                   line, suppressed);
 }
 
 }  // namespace
@@ -30,11 +50,11 @@ absl::Status Controller::LoadTokens(const ControllerOptions& options) {
   return absl::OkStatus();
 }
 
-void Controller::MakeServices(ControllerOptions options) {
+void Controller::MakeServices(ControllerOptions options, PageTokens tokens) {
   options.manager.data_dir = options.data_dir;
   jobs_ = std::make_unique<JobQueue>(&store_->jobs(), options.jobs);
   manager_ = std::make_unique<CampaignManager>(&store_->campaigns(), options.manager, jobs_.get());
-  queries_ = std::make_unique<CampaignQueries>(&store_->campaigns());
+  queries_ = std::make_unique<CampaignQueries>(&store_->campaigns(), std::move(tokens));
   workers_ = std::make_unique<WorkerServiceImpl>(jobs_.get(), tokens_.get());
   measurements_ = std::make_unique<MeasurementServiceImpl>(jobs_.get(), tokens_.get());
   campaigns_ = std::make_unique<CampaignServiceImpl>(manager_.get(), queries_.get(), tokens_.get());
@@ -67,6 +87,12 @@ absl::Status Controller::Serve(const ControllerOptions& options) {
     return absl::UnavailableError(
         absl::StrCat("--listen: cannot listen on '", options.listen.substr(0, 64), "' (in use, or not host:port)"));
   }
+  // Health answers for the whole server ("") and for each service by name.
+  for (const char* name : {CampaignService::service_full_name(), LatencyService::service_full_name(),
+                           HardwareService::service_full_name(), WorkerService::service_full_name(),
+                           MeasurementService::service_full_name()}) {
+    server_->GetHealthCheckService()->SetServingStatus(name, true);
+  }
   return absl::OkStatus();
 }
 
@@ -83,9 +109,12 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(ControllerOptions 
     return absl::PermissionDeniedError(
         absl::StrCat("--state_dir: '", options.data_dir.substr(0, 200), "' cannot be created"));
   }
+  static std::once_flag handler_once;  // SetLogHandler is not thread-safe: once per process.
+  std::call_once(handler_once, [] { google::protobuf::SetLogHandler(ProtobufLogHandler); });
   RETURN_IF_ERROR(c->LoadTokens(options));
   ASSIGN_OR_RETURN(c->store_, Store::Open(options.data_dir + "/ridge.db"));
-  c->MakeServices(options);
+  ASSIGN_OR_RETURN(PageTokens page_tokens, PageTokens::Create());
+  c->MakeServices(options, std::move(page_tokens));
   RETURN_IF_ERROR(c->Serve(options));
   // Resume only once serving: a broken listen address changes nothing.
   RETURN_IF_ERROR(c->manager_->Start());

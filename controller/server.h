@@ -56,7 +56,7 @@ class Controller {
  private:
   Controller() = default;
   absl::Status LoadTokens(const ControllerOptions& options);
-  void MakeServices(ControllerOptions options);
+  void MakeServices(ControllerOptions options, PageTokens tokens);
   absl::Status Serve(const ControllerOptions& options);
 
   std::unique_ptr<Store> store_;

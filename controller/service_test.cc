@@ -80,7 +80,12 @@ class ServiceTest : public ::testing::Test {
     ProgressEvent e;
     while (reader->Read(&e)) events.push_back(e);
     grpc::Status s = reader->Finish();
-    EXPECT_TRUE(s.ok()) << s.error_message();
+    // The stream ends with the campaign's outcome: OK for DONE.
+    const CampaignState end = events.empty() ? CAMPAIGN_STATE_UNSPECIFIED : events.back().state();
+    const grpc::StatusCode want = end == CANCELLED ? grpc::StatusCode::CANCELLED
+                                  : end == FAILED  ? grpc::StatusCode::ABORTED
+                                                   : grpc::StatusCode::OK;
+    EXPECT_EQ(s.error_code(), want) << s.error_message();
     return events;
   }
 
@@ -160,6 +165,24 @@ TEST_F(ServiceTest, CancelStopsARunningCampaign) {
   EXPECT_EQ(WatchAll(id).back().state(), CANCELLED);
 }
 
+TEST_F(ServiceTest, WatchOfAFailedCampaignEndsWithItsError) {
+  StartController();
+  CampaignSpec spec = TinySpec(4);
+  spec.mutable_distill()->set_soft_labels("missing.sl");  // Fails while loading.
+  const std::string id = Launch(spec);
+  WatchRequest request;
+  request.set_campaign_id(id);
+  auto context = Context();
+  auto reader = stub_->Watch(context.get(), request);
+  ProgressEvent e;
+  while (reader->Read(&e)) {
+  }
+  grpc::Status s = reader->Finish();
+  EXPECT_EQ(e.state(), FAILED);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ABORTED);
+  EXPECT_NE(s.error_message().find("failed: distill.soft_labels"), std::string::npos) << s.error_message();
+}
+
 TEST_F(ServiceTest, TwoCampaignsRunAtOnce) {
   StartController(/*max_concurrent=*/2);
   const std::string a = Launch(TinySpec(8));
@@ -188,19 +211,35 @@ TEST_F(ServiceTest, EveryRpcChecksItsRole) {
   PredictResponse predicted;
   EXPECT_EQ(latency->Predict(Context("").get(), predict, &predicted).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
-  // Standard health checking stays open: an empty HealthCheckRequest, no
-  // token, and the answer is status SERVING (field 1 = 1: bytes 08 01).
-  grpc::GenericStub generic(channel_);
-  grpc::ClientContext health_context;
-  grpc::Slice nothing("");
-  grpc::ByteBuffer empty(&nothing, 1), answer;
-  std::promise<grpc::Status> done;
-  generic.UnaryCall(&health_context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &empty, &answer,
-                    [&](grpc::Status s) { done.set_value(s); });
-  ASSERT_TRUE(done.get_future().get().ok());
-  grpc::Slice slice;
-  ASSERT_TRUE(answer.TrySingleSlice(&slice).ok() || answer.DumpToSingleSlice(&slice).ok());
-  EXPECT_EQ(std::string(reinterpret_cast<const char*>(slice.begin()), slice.size()), std::string("\x08\x01"));
+  // Standard health checking stays open: no token, and the answer is status
+  // SERVING (field 1 = 1: bytes 08 01), for the server ("") and for each
+  // service by name; an unknown service is NOT_FOUND.
+  auto health = [&](const std::string& service, std::string* reply) {
+    grpc::GenericStub generic(channel_);
+    grpc::ClientContext health_context;
+    // HealthCheckRequest { service = 1 }, by hand: tag 0x0a, length, bytes.
+    const std::string request_bytes =
+        service.empty() ? "" : std::string("\x0a") + static_cast<char>(service.size()) + service;
+    grpc::Slice request_slice(request_bytes);
+    grpc::ByteBuffer request_buffer(&request_slice, 1), answer;
+    std::promise<grpc::Status> done;
+    generic.UnaryCall(&health_context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request_buffer, &answer,
+                      [&](grpc::Status s) { done.set_value(s); });
+    grpc::Status status = done.get_future().get();
+    grpc::Slice slice;
+    if (status.ok() && (answer.TrySingleSlice(&slice).ok() || answer.DumpToSingleSlice(&slice).ok())) {
+      *reply = std::string(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    }
+    return status;
+  };
+  for (const std::string& service : {std::string(""), std::string("ridge.CampaignService"),
+                                     std::string("ridge.WorkerService"), std::string("ridge.LatencyService")}) {
+    std::string reply;
+    ASSERT_TRUE(health(service, &reply).ok()) << service;
+    EXPECT_EQ(reply, std::string("\x08\x01")) << service;
+  }
+  std::string reply;
+  EXPECT_EQ(health("ridge.NoSuchService", &reply).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(ServiceTest, BadSpecsAreRefusedNamingTheFieldAndCreateNothing) {

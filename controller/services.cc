@@ -29,6 +29,15 @@ absl::StatusOr<std::unique_ptr<PricedArchitecture>> Price(const PredictRequest& 
   return PriceArchitecture(request.architecture(), profile);
 }
 
+// How a Watch stream ends: OK for a campaign that is DONE, the campaign's own
+// outcome otherwise, so a client that reads only the status still learns it.
+absl::Status EndOfWatch(CampaignManager& manager, const std::string& campaign_id) {
+  ASSIGN_OR_RETURN(Campaign c, manager.Get(campaign_id));
+  if (c.state() == FAILED) return absl::AbortedError(absl::StrCat("campaign ", campaign_id, " failed: ", c.error()));
+  if (c.state() == CANCELLED) return absl::CancelledError(absl::StrCat("campaign ", campaign_id, " was cancelled"));
+  return absl::OkStatus();
+}
+
 std::string ModelName(const PredictRequest& request) {
   return absl::StrCat("roofline:", request.has_profile() ? request.profile().name() : request.hardware());
 }
@@ -83,7 +92,7 @@ grpc::Status CampaignServiceImpl::Watch(grpc::ServerContext* context, const Watc
         after = seq;
       }
     }
-    return absl::OkStatus();
+    return EndOfWatch(*manager_, request->campaign_id());
   });
 }
 
