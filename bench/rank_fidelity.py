@@ -145,6 +145,24 @@ def ground_truth(args, archs, noise_ids):
 
 
 def proxies(args, archs):
+    """Proxy accuracy of each architecture from a supernet trained with
+    --supernet, cached by those flags in --proxy_cache (a supernet takes
+    minutes; the cache makes a rerun with more standalone seeds instant)."""
+    key = " ".join(shlex.split(args.supernet))
+    cache = json.load(open(args.proxy_cache)) if os.path.exists(args.proxy_cache) else {}
+    entry = cache.get(key)
+    if entry and all(i in entry["scored"] for i in archs):
+        return {i: {"proxy_accuracy": v} for i, v in entry["scored"].items()}, entry["special"], entry["seconds"]
+    scored, special, seconds = train_supernet(args, archs)
+    cache[key] = {"scored": {i: s["proxy_accuracy"] for i, s in scored.items()}, "special": special,
+                  "seconds": round(seconds, 1)}
+    with open(args.proxy_cache + ".tmp", "w") as f:
+        json.dump(cache, f, indent=1, sort_keys=True)
+    os.replace(args.proxy_cache + ".tmp", args.proxy_cache)
+    return scored, special, seconds
+
+
+def train_supernet(args, archs):
     with tempfile.TemporaryDirectory() as tmp:
         listed = os.path.join(tmp, "archs.txt")
         with open(listed, "w") as f:
@@ -234,17 +252,24 @@ def report(args, archs, bands, truth, scored, special, noise_ids, supernet_secon
         print(f"{i:18} {archs[i]['macs'] / 1e6:7.2f} {scored[i]['proxy_accuracy']:7.4f} {mean[i]:10.4f}  "
               f"{','.join(sorted(archs[i]['groups']))}")
 
-    # The recipe's own noise: seed-to-seed standard deviation of the noise
-    # architectures, against the spread (standard deviation) across the sample.
-    noise = [stdev([truth[(i, s)] for s in range(1, args.noise_seeds + 1)]) for i in noise_ids]
-    seed_sd = math.sqrt(sum(v * v for v in noise) / len(noise))
+    # The recipe's own noise: the seed-to-seed standard deviation, pooled over
+    # every architecture's seeds (and the noise architectures' extra ones),
+    # against the spread (standard deviation) of the seed means across the
+    # spread sample.
+    def seeds_of(i):
+        n = args.noise_seeds if i in noise_ids else args.seeds
+        return [truth[(i, s)] for s in range(1, max(n, args.seeds) + 1)]
+    squares = sum(stdev(seeds_of(i)) ** 2 * (len(seeds_of(i)) - 1) for i in ids)
+    dof = sum(len(seeds_of(i)) - 1 for i in ids)
+    seed_sd = math.sqrt(squares / dof)
     spread_sd = stdev([mean[i] for i in ids if "spread" in archs[i]["groups"]])
-    print(f"\nrecipe noise: seed sd {seed_sd:.4f} over {len(noise_ids)} architectures x {args.noise_seeds} seeds; "
-          f"sd across the spread sample {spread_sd:.4f} (ratio {seed_sd / spread_sd:.2f}; want <= 0.33); "
-          f"the mean of {args.seeds} seeds has sd {seed_sd / math.sqrt(args.seeds):.4f}")
-    result("recipe_seed_sd", seed_sd, archs=len(noise_ids), seeds=args.noise_seeds)
+    mean_sd = seed_sd / math.sqrt(args.seeds)
+    print(f"\nrecipe noise: seed sd {seed_sd:.4f}, pooled over {len(ids)} architectures ({dof} degrees of freedom); "
+          f"the mean of {args.seeds} seeds has sd {mean_sd:.4f}; sd across the spread sample {spread_sd:.4f}; "
+          f"ratio {mean_sd / spread_sd:.2f} (want <= 0.33)")
+    result("recipe_seed_sd", seed_sd, archs=len(ids), dof=dof)
     result("sample_spread_sd", spread_sd)
-    result("noise_to_spread", seed_sd / math.sqrt(args.seeds) / spread_sd, seeds_averaged=args.seeds)
+    result("noise_to_spread", mean_sd / spread_sd, seeds_averaged=args.seeds)
 
     proxy = [scored[i]["proxy_accuracy"] for i in ids]
     true = [mean[i] for i in ids]
@@ -288,6 +313,7 @@ def main():
     p.add_argument("--jobs", type=int, default=2, help="standalone runs at once, one thread each")
     p.add_argument("--supernet", default="--epochs=5", help="flags for `ridge supernet train`")
     p.add_argument("--cache", default=os.path.join(ROOT, "bench/rank_fidelity_cache.csv"))
+    p.add_argument("--proxy_cache", default=os.path.join(ROOT, "bench/rank_fidelity_proxies.json"))
     p.add_argument("--truth_only", action="store_true", help="train the ground truth, then stop")
     args = p.parse_args()
     print("cpu flags: " + " ".join(sorted({f for line in open("/proc/cpuinfo") if line.startswith("flags")

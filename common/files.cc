@@ -50,6 +50,15 @@ absl::Status WriteFileAtomically(const std::string& path, const std::string& con
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     return absl::DataLossError(absl::StrCat(path, ": rename failed: ", std::strerror(errno)));
   }
+  // The rename is durable only once the directory entry is: fsync the
+  // directory too, or a crash can bring back the old file.
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  const int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dir_fd < 0) return absl::DataLossError(absl::StrCat(dir, ": cannot open to fsync: ", std::strerror(errno)));
+  const bool dir_synced = fsync(dir_fd) == 0;
+  close(dir_fd);
+  if (!dir_synced) return absl::DataLossError(absl::StrCat(dir, ": fsync failed: ", std::strerror(errno)));
   return absl::OkStatus();
 }
 

@@ -16,7 +16,8 @@ namespace ridge {
 absl::StatusOr<std::string> ReadFileToString(const std::string& path, size_t max_bytes);
 
 // Writes `contents` to `path` so that a crash leaves either the old file or
-// the new one, never a mix: a temporary file beside it, fsync, then rename.
+// the new one, never a mix: a temporary file beside it, fsync, rename, then
+// fsync of the directory so the rename itself survives a crash.
 // PERMISSION_DENIED if it cannot be created, DATA_LOSS if a write, fsync or
 // rename fails; messages start with the path.
 absl::Status WriteFileAtomically(const std::string& path, const std::string& contents);
