@@ -60,6 +60,10 @@ void Controller::MakeServices(ControllerOptions options, PageTokens tokens) {
   campaigns_ = std::make_unique<CampaignServiceImpl>(manager_.get(), queries_.get(), tokens_.get());
   latency_ = std::make_unique<LatencyServiceImpl>(tokens_.get());
   hardware_ = std::make_unique<HardwareServiceImpl>(tokens_.get());
+  reflection_v1_ = std::make_unique<ReflectionV1Service>(std::vector<std::string>{
+      CampaignService::service_full_name(), LatencyService::service_full_name(), HardwareService::service_full_name(),
+      WorkerService::service_full_name(), MeasurementService::service_full_name(), "grpc.health.v1.Health",
+      "grpc.reflection.v1alpha.ServerReflection", "grpc.reflection.v1.ServerReflection"});
 }
 
 absl::Status Controller::Serve(const ControllerOptions& options) {
@@ -78,8 +82,9 @@ absl::Status Controller::Serve(const ControllerOptions& options) {
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, credentials, &port_);
   builder.SetMaxReceiveMessageSize(options.max_request_bytes);
-  for (grpc::Service* service : std::initializer_list<grpc::Service*>{
-           campaigns_.get(), latency_.get(), hardware_.get(), workers_.get(), measurements_.get()}) {
+  for (grpc::Service* service : std::initializer_list<grpc::Service*>{campaigns_.get(), latency_.get(), hardware_.get(),
+                                                                     workers_.get(), measurements_.get(),
+                                                                     reflection_v1_.get()}) {
     builder.RegisterService(service);
   }
   server_ = builder.BuildAndStart();

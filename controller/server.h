@@ -11,6 +11,7 @@
 #include "controller/auth.h"
 #include "controller/campaign_manager.h"
 #include "controller/campaign_queries.h"
+#include "controller/reflection_v1.h"
 #include "controller/job_queue.h"
 #include "controller/services.h"
 #include "controller/worker_services.h"
@@ -69,6 +70,7 @@ class Controller {
   std::unique_ptr<CampaignServiceImpl> campaigns_;
   std::unique_ptr<LatencyServiceImpl> latency_;
   std::unique_ptr<HardwareServiceImpl> hardware_;
+  std::unique_ptr<ReflectionV1Service> reflection_v1_;
   std::unique_ptr<grpc::Server> server_;
   std::string token_file_;
   int port_ = 0;

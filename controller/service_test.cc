@@ -1,5 +1,6 @@
 // The controller over a real loopback gRPC channel: launch, watch, fronts,
 // cancel, concurrency, auth, bad input and a client that leaves mid-Watch.
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <future>
@@ -7,6 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "controller/server.h"
+#include "google/protobuf/descriptor.pb.h"
+#include "proto/reflection_v1.grpc.pb.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "proto/textproto.h"
@@ -240,6 +243,34 @@ TEST_F(ServiceTest, EveryRpcChecksItsRole) {
   }
   std::string reply;
   EXPECT_EQ(health("ridge.NoSuchService", &reply).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ServiceTest, ReflectionV1ListsServicesAndDescribesThem) {
+  StartController();
+  auto reflection = grpc::reflection::v1::ServerReflection::NewStub(channel_);
+  grpc::ClientContext context;  // No token: reflection is open, as v1alpha is.
+  auto stream = reflection->ServerReflectionInfo(&context);
+  grpc::reflection::v1::ServerReflectionRequest list, symbol, missing;
+  list.set_list_services("");
+  symbol.set_file_containing_symbol("ridge.CampaignService");
+  missing.set_file_containing_symbol("ridge.NoSuchThing");
+  std::vector<grpc::reflection::v1::ServerReflectionResponse> answers(3);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(stream->Write(i == 0 ? list : i == 1 ? symbol : missing));
+    ASSERT_TRUE(stream->Read(&answers[i]));
+  }
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+  std::vector<std::string> names;
+  for (const auto& s : answers[0].list_services_response().service()) names.push_back(s.name());
+  EXPECT_NE(std::find(names.begin(), names.end(), "ridge.CampaignService"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "grpc.reflection.v1.ServerReflection"), names.end());
+  ASSERT_GT(answers[1].file_descriptor_response().file_descriptor_proto_size(), 1);  // The file and its imports.
+  google::protobuf::FileDescriptorProto last;
+  ASSERT_TRUE(last.ParseFromString(answers[1].file_descriptor_response().file_descriptor_proto(
+      answers[1].file_descriptor_response().file_descriptor_proto_size() - 1)));
+  EXPECT_EQ(last.name(), "proto/services.proto");
+  EXPECT_EQ(answers[2].error_response().error_code(), static_cast<int>(grpc::StatusCode::NOT_FOUND));
 }
 
 TEST_F(ServiceTest, BadSpecsAreRefusedNamingTheFieldAndCreateNothing) {

@@ -17,6 +17,8 @@ PACKAGES=(
   dataset-fashion-mnist
   # The TLS test makes a throwaway certificate with openssl's CLI.
   openssl
+  # The fuzzers (bench/fuzz.sh): clang with libFuzzer and the sanitizers.
+  clang-14 libclang-rt-14-dev
   # Benchmarks and the Python client example only.
   python3-torch python3-grpcio python3-grpc-tools python3-onnx
 )

@@ -47,6 +47,7 @@ class Reader {
     if (static_cast<size_t>(end_ - p_) < n) {
       return absl::DataLossError(absl::StrCat(path_, ": truncated while reading ", what));
     }
+    if (n == 0) return absl::OkStatus();  // `out` may be null then (an empty vector's data()).
     std::memcpy(out, p_, n);
     p_ += n;
     return absl::OkStatus();

@@ -56,6 +56,14 @@ TEST(Idx, Errors) {
   WriteGz(Tmp("trunc.idx.gz"), IdxBytes({3, 2, 2}, 7));
   EXPECT_EQ(ReadIdx(Tmp("trunc.idx.gz"), 3).status().code(), absl::StatusCode::kDataLoss);
 
+  // A tiny file that claims a gigabyte (the limit): refused as truncated,
+  // reading only what is there (the fuzzer found the whole gigabyte
+  // allocated up front).
+  WritePlain(Tmp("bomb.idx"), IdxBytes({1024, 1024, 1024}, 10));
+  s = ReadIdx(Tmp("bomb.idx"), 3).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(s.message(), HasSubstr("truncated: expected 1073741824 bytes of data, got 10"));
+
   WritePlain(Tmp("magic.idx"), "\x01\x02\x08\x03garbage");
   EXPECT_THAT(ReadIdx(Tmp("magic.idx"), 3).status().message(), HasSubstr("bad magic number"));
 

@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -62,8 +63,17 @@ absl::StatusOr<IdxArray> ReadIdx(const std::string& path, int expected_rank) {
           absl::StrCat(path, ": dimensions give over ", kMaxIdxBytes, " bytes, the limit"));
     }
   }
-  out.data.resize(total);
-  const int64_t got = ReadFully(f.get(), out.data.data(), total);
+  // Grown as the data arrives: a short file that claims a gigabyte costs
+  // no more memory than it holds (plus one chunk).
+  constexpr int64_t kChunk = int64_t{16} << 20;
+  int64_t got = 0;
+  while (got < total) {
+    const int64_t want = std::min(kChunk, total - got);
+    out.data.resize(got + want);
+    const int64_t read = ReadFully(f.get(), out.data.data() + got, want);
+    got += read;
+    if (read < want) break;
+  }
   if (got != total) {
     return absl::DataLossError(
         absl::StrCat(path, ": truncated: expected ", total, " bytes of data, got ", got));
