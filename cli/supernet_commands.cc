@@ -21,6 +21,7 @@
 #include "proto/space.h"
 #include "proto/textproto.h"
 #include "supernet/dnnl_context.h"
+#include "supernet/proxy.h"
 #include "supernet/soft_labels.h"
 #include "supernet/supernet.h"
 #include "supernet/weight_update.h"
@@ -34,8 +35,34 @@ ABSL_FLAG(std::string, archs, "",
           "Also score these architectures: a file of canonical encodings, one per line (# starts a comment), e.g. "
           "from `ridge space sample --format=csv`.");
 
+ABSL_FLAG(int, finetune_steps, 0,
+          "Proxy accuracy after fine-tuning each scored subnet this many SGD steps from its shared weights (a copy); "
+          "0: none.");
+ABSL_FLAG(double, finetune_lr, 0.02, "With --finetune_steps: the fine-tuning learning rate.");
+ABSL_FLAG(int, recalibration_images, 512, "Training images each scored subnet's BN statistics are re-estimated on.");
+
 namespace ridge::cli {
 namespace {
+
+// How scored subnets are measured, from the flags.
+absl::StatusOr<nn::ProxyOptions> ProxyFromFlags(uint32_t seed) {
+  nn::ProxyOptions o;
+  o.recalibration_images = absl::GetFlag(FLAGS_recalibration_images);
+  o.finetune_steps = absl::GetFlag(FLAGS_finetune_steps);
+  o.finetune_learning_rate = absl::GetFlag(FLAGS_finetune_lr);
+  o.seed = seed;
+  if (o.recalibration_images < 1 || o.recalibration_images > 50000) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--recalibration_images: ", o.recalibration_images, " must be in [1, 50000]"));
+  }
+  if (o.finetune_steps < 0 || o.finetune_steps > 100000) {
+    return absl::InvalidArgumentError(absl::StrCat("--finetune_steps: ", o.finetune_steps, " must be in [0, 100000]"));
+  }
+  if (!(o.finetune_learning_rate > 0 && o.finetune_learning_rate < 10)) {
+    return absl::InvalidArgumentError(absl::StrCat("--finetune_lr: ", o.finetune_learning_rate, " must be in (0, 10)"));
+  }
+  return o;
+}
 
 struct Scored {
   std::string label;
@@ -45,14 +72,12 @@ struct Scored {
 };
 
 absl::StatusOr<Scored> Score(nn::Supernet* net, const nn::Dataset& data, const std::string& label,
-                             const SpaceChoice& choice) {
+                             const SpaceChoice& choice, const nn::ProxyOptions& proxy) {
   Scored s;
   s.label = label;
   RETURN_IF_ERROR(net->Select(choice));
   s.arch = net->selected();
-  RETURN_IF_ERROR(net->RecalibrateBatchNorm(data.train, 512));
-  nn::ForwardFn f = [net](const nn::Tensor& x, const nn::ForwardContext& ctx) { return net->Forward(x, ctx); };
-  ASSIGN_OR_RETURN(s.proxy_accuracy, nn::Evaluate(f, data.valid));
+  ASSIGN_OR_RETURN(s.proxy_accuracy, nn::ProxyAccuracy(net, data.train, data.valid, proxy));
   ASSIGN_OR_RETURN(NetworkCost cost, CostArchitecture(s.arch));
   s.macs = cost.macs, s.params = cost.params;
   return s;
@@ -83,23 +108,24 @@ absl::StatusOr<std::vector<std::pair<std::string, SpaceChoice>>> ArchsFromFlag(c
 absl::StatusOr<std::vector<Scored>> ScoreSubnets(nn::Supernet* net, const nn::Dataset& data, const SearchSpace& space,
                                                  int samples, uint32_t seed) {
   ASSIGN_OR_RETURN(auto listed, ArchsFromFlag(space));
+  ASSIGN_OR_RETURN(const nn::ProxyOptions proxy, ProxyFromFlags(seed));
   std::vector<Scored> scored;
-  ASSIGN_OR_RETURN(Scored largest, Score(net, data, "largest", LargestChoice(space)));
+  ASSIGN_OR_RETURN(Scored largest, Score(net, data, "largest", LargestChoice(space), proxy));
   scored.push_back(largest);
-  ASSIGN_OR_RETURN(Scored smallest, Score(net, data, "smallest", SmallestChoice(space)));
+  ASSIGN_OR_RETURN(Scored smallest, Score(net, data, "smallest", SmallestChoice(space), proxy));
   scored.push_back(smallest);
   for (const Architecture& reference : space.references()) {
     ASSIGN_OR_RETURN(SpaceChoice c, MatchArchitecture(space, reference));
-    ASSIGN_OR_RETURN(Scored s, Score(net, data, reference.name(), c));
+    ASSIGN_OR_RETURN(Scored s, Score(net, data, reference.name(), c, proxy));
     scored.push_back(s);
   }
   std::mt19937_64 eval_rng(seed + 1000);
   for (int i = 0; i < samples; ++i) {
-    ASSIGN_OR_RETURN(Scored s, Score(net, data, absl::StrCat("sample_", i), SampleUniform(space, eval_rng)));
+    ASSIGN_OR_RETURN(Scored s, Score(net, data, absl::StrCat("sample_", i), SampleUniform(space, eval_rng), proxy));
     scored.push_back(s);
   }
   for (const auto& [id, choice] : listed) {
-    ASSIGN_OR_RETURN(Scored s, Score(net, data, "listed", choice));
+    ASSIGN_OR_RETURN(Scored s, Score(net, data, "listed", choice, proxy));
     scored.push_back(s);
   }
   return scored;
@@ -233,12 +259,14 @@ void AddSupernetCommands(std::vector<Command>* commands) {
                        "then score subnets by proxy accuracy.",
                        {"space", "epochs", "batch", "threads", "seed", "lr", "optimizer", "train_images", "augment",
                         "samples", "checkpoint", "data_dir", "sandwich", "sandwich_samples", "distill",
-                        "distill_alpha", "archs", "format"},
+                        "distill_alpha", "archs", "finetune_steps", "finetune_lr", "recalibration_images", "format"},
                        0, 0, SupernetTrain});
   commands->push_back({"supernet eval", "",
                        "Score subnets of a `supernet train` checkpoint: largest, smallest, references, --samples "
                        "random ones and --archs.",
-                       {"checkpoint", "samples", "archs", "threads", "seed", "train_images", "data_dir", "format"}, 0, 0,
+                       {"checkpoint", "samples", "archs", "threads", "seed", "train_images", "data_dir", "finetune_steps",
+                        "finetune_lr", "recalibration_images", "format"},
+                       0, 0,
                        SupernetEval});
 }
 
