@@ -130,14 +130,19 @@ def main():
         campaign_id = launched.campaign_id
         print(f"campaign: {campaign_id}")
 
-        # Watch streams events until the campaign ends; the stream itself ends
-        # OK even when the campaign fails, so the last event's state decides.
+        # Watch streams events until the campaign ends. The stream ends OK for a
+        # campaign that is DONE, and with the campaign's outcome otherwise
+        # (ABORTED when it failed, CANCELLED when it was cancelled); the last
+        # event's state says which, so that is what decides here.
         last_state = campaign_pb2.CAMPAIGN_STATE_UNSPECIFIED
-        with rpc("Watch"):
+        try:
             for event in campaigns.Watch(services_pb2.WatchRequest(campaign_id=campaign_id), metadata=metadata):
                 last_state = event.state
                 print(f"event: {state_name(event.state):<10} {event.step}/{event.total_steps}  {event.message}",
                       flush=True)
+        except grpc.RpcError as e:
+            if last_state not in (campaign_pb2.FAILED, campaign_pb2.CANCELLED):
+                fail(f"Watch: {e.code().name}: {e.details()}")
         if last_state != campaign_pb2.DONE:
             with rpc("Get"):
                 campaign = campaigns.Get(services_pb2.GetCampaignRequest(campaign_id=campaign_id),
