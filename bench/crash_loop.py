@@ -32,7 +32,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "bazel-bin")
+BIN = os.path.join(ROOT, "bazel-bin")  # --bin overrides (a copy keeps a rebuild from changing it mid-run)
 SPEC = """name: "crash_{n}"
 space_ref: "fmnist_uib"
 dataset {{ name: "fashion_mnist" train_images: 256 valid_images: 128 }}
@@ -98,7 +98,10 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--trials", type=int, default=20)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--bin", default=os.path.join(ROOT, "bazel-bin"), help="where controller/, workers/ and cli/ binaries are")
     args = p.parse_args()
+    global BIN
+    BIN = args.bin
     rng = random.Random(args.seed)
     failures = []
     with tempfile.TemporaryDirectory(prefix="ridge_crash_") as tmp:

@@ -5,6 +5,11 @@ same budget, with every front member trained on its own.
   /usr/bin/python3 bench/fronts_trained.py [--spec=examples/campaigns/quickstart.textproto]
       [--seeds=1,2,3,4,5] [--out=DIR]
 
+With --two_stage_spec it also runs that spec (coarse then fine) per seed and
+compares it with --spec's single stage on the same trained figures (the seed
+paper's one-stage against two-stage comparison, at equal total steps if the
+specs say so; bench/quickstart_two_stage.textproto does).
+
 For each seed it runs `ridge search` and `ridge search --baseline=random` on
 the spec (same steps, same number of scored candidates; a run whose
 fronts.json is already in --out is reused), then trains standalone every front
@@ -36,9 +41,10 @@ def run_search(args, seed, mode):
     out = os.path.join(args.out, f"{mode}_{seed}")
     if os.path.exists(os.path.join(out, "fronts.json")):
         return out
-    spec = os.path.join(args.out, f"spec_{seed}.textproto")
+    source = args.two_stage_spec if mode == "two_stage" else args.spec
+    spec = os.path.join(args.out, f"spec_{mode}_{seed}.textproto")
     with open(spec, "w") as f:
-        f.write("".join(line for line in open(args.spec) if not line.startswith("seed:")) + f"seed: {seed}\n")
+        f.write("".join(line for line in open(source) if not line.startswith("seed:")) + f"seed: {seed}\n")
     cmd = [args.ridge, "search", f"--spec={spec}", f"--out={out}", "--format=json", "--log_level=warn"]
     if mode == "random":
         cmd.append("--baseline=random")
@@ -82,6 +88,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--ridge", default=os.path.join(ROOT, "bazel-bin/cli/ridge"))
     p.add_argument("--spec", default=os.path.join(ROOT, "examples/campaigns/quickstart.textproto"))
+    p.add_argument("--two_stage_spec", default="",
+                   help="also run this (coarse then fine) spec per seed and compare it with --spec's one stage")
     p.add_argument("--seeds", default="1,2,3,4,5")
     p.add_argument("--out", default=os.path.join(ROOT, "ridge-data/fronts_trained"))
     p.add_argument("--epochs", type=int, default=4)
@@ -96,7 +104,8 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     print("cpu flags: " + " ".join(sorted({f for line in open("/proc/cpuinfo") if line.startswith("flags")
                                            for f in line.split() if f.startswith(("avx", "fma"))})))
-    runs = {(s, m): run_search(args, s, m) for s in args.seeds_list for m in ("search", "random")}
+    modes = ("search", "random") + (("two_stage",) if args.two_stage_spec else ())
+    runs = {(s, m): run_search(args, s, m) for s in args.seeds_list for m in modes}
     results = {k: json.load(open(os.path.join(v, "fronts.json"))) for k, v in runs.items()}
     cands = {k: candidates(v) for k, v in runs.items()}
 
@@ -114,6 +123,40 @@ def main():
     truth = rf.ground_truth(args, archs, [])
     trained = {i: sum(truth[(i, s)] for s in range(1, args.avg + 1)) / args.avg for i in archs}
     report(args, results, cands, trained)
+    if args.two_stage_spec:
+        report_two_stage(args, results, cands, trained)
+
+
+def front_points(cands, hw, trained):
+    return [(row["latency_ms"], trained[a]) for (h, a), row in cands.items() if h == hw and row["on_front"] == "1"]
+
+
+def report_two_stage(args, results, cands, trained):
+    """One stage (--spec) against coarse then fine (--two_stage_spec), on
+    trained accuracy: each front's hypervolume, and each budget's argmax."""
+    print(f"\none stage ({os.path.basename(args.spec)}) against two ({os.path.basename(args.two_stage_spec)})")
+    wins = total = 0
+    d_acc, d_lat = [], []
+    for seed in args.seeds_list:
+        one, two = results[(seed, "search")], results[(seed, "two_stage")]
+        for hw in sorted({t["hardware"] for t in one["targets"]}):
+            ref_lat = 2 * max(t["budget_ms"] for t in one["targets"] if t["hardware"] == hw)
+            h1 = hypervolume(front_points(cands[(seed, "search")], hw, trained), ref_lat)
+            h2 = hypervolume(front_points(cands[(seed, "two_stage")], hw, trained), ref_lat)
+            wins += h2 >= h1
+            total += 1
+            print(f"seed {seed} {hw:15} trained HV one stage {h1:.4f} two stages {h2:.4f}")
+            argmax_two = {t["budget_ms"]: t for t in two["targets"] if t["hardware"] == hw}
+            for t in (t for t in one["targets"] if t["hardware"] == hw):
+                u = argmax_two[t["budget_ms"]]
+                a1, a2 = trained[t["argmax"]["arch_id"]], trained[u["argmax"]["arch_id"]]
+                d_acc.append(a2 - a1)
+                d_lat.append(u["latency_ms"] / t["latency_ms"] - 1)
+                print(f"    @{t['budget_ms']:g} ms: one {t['latency_ms']:.3f} ms {a1:.4f}; "
+                      f"two {u['latency_ms']:.3f} ms {a2:.4f}")
+    rf.result("two_stage_hv_wins_or_ties", wins / total, wins=wins, fronts=total)
+    rf.result("two_stage_argmax_accuracy_delta", sum(d_acc) / len(d_acc), budgets=len(d_acc))
+    rf.result("two_stage_argmax_latency_delta", sum(d_lat) / len(d_lat), budgets=len(d_lat))
 
 
 def latency_of(cands, hw, arch_id):

@@ -90,6 +90,8 @@ def main():
         ridge_client.generate_stubs(ROOT, os.path.join(tmp, "stubs"))
         sys.path.insert(0, os.path.join(tmp, "stubs"))
         from proto import campaign_pb2, services_pb2, services_pb2_grpc  # noqa: E402
+        global measurement_pb2
+        from proto import measurement_pb2  # noqa: E402
         from google.protobuf import text_format
 
         addr = f"127.0.0.1:{free_port()}"
@@ -175,7 +177,7 @@ def workers_phase(args, addr, md, pb, pb_grpc):
                     continue
                 for job in leased.jobs:
                     samples = sorted(rng.uniform(1, 2) for _ in range(3))
-                    meas = pb.Measurement(job_id=job.job_id, arch_id="load", samples_ms=samples,
+                    meas = measurement_pb2.Measurement(job_id=job.job_id, arch_id="load", samples_ms=samples,
                                           median_ms=samples[1], mean_ms=sum(samples) / 3, p90_ms=samples[2])
                     r = timed(stats, "ReportMeasurement", lambda: w.ReportMeasurement(
                         pb.ReportMeasurementRequest(worker_id=reg.worker_id, measurement=meas), metadata=md,

@@ -2,7 +2,7 @@
 """Rank fidelity: does a trained supernet's proxy accuracy rank architectures
 the way training them on their own does?
 
-  /usr/bin/python3 bench/rank_fidelity.py [--supernet="--epochs=5"] [--name=uniform]
+  /usr/bin/python3 bench/rank_fidelity.py [--supernet="--epochs=5"] [--eval="--finetune_steps=50"]
 
 1. Samples architectures of the quickstart's space (`ridge space sample`):
    --count spread evenly over the space's MACs range, plus, for each hardware
@@ -27,6 +27,7 @@ run of these small networks).
 """
 import argparse
 import csv
+import hashlib
 import json
 import math
 import os
@@ -149,6 +150,8 @@ def proxies(args, archs):
     --supernet, cached by those flags in --proxy_cache (a supernet takes
     minutes; the cache makes a rerun with more standalone seeds instant)."""
     key = " ".join(shlex.split(args.supernet))
+    if args.eval:
+        key += " | eval " + " ".join(shlex.split(args.eval))
     cache = json.load(open(args.proxy_cache)) if os.path.exists(args.proxy_cache) else {}
     entry = cache.get(key)
     if entry and all(i in entry["scored"] for i in archs):
@@ -162,14 +165,31 @@ def proxies(args, archs):
     return scored, special, seconds
 
 
+def supernet_checkpoint(args):
+    """Where the supernet trained with --supernet is kept, so that --eval
+    variants (fine-tuning before scoring, say) reuse it instead of retraining."""
+    key = " ".join(shlex.split(args.supernet))
+    os.makedirs(args.checkpoint_dir, exist_ok=True)
+    return os.path.join(args.checkpoint_dir, hashlib.sha1(key.encode()).hexdigest()[:16] + ".ckpt")
+
+
 def train_supernet(args, archs):
     with tempfile.TemporaryDirectory() as tmp:
         listed = os.path.join(tmp, "archs.txt")
         with open(listed, "w") as f:
             f.write("".join(a["canonical"] + "\n" for a in archs.values()))
         start = time.time()
-        out = json.loads(ridge(["supernet", "train", "--space=fmnist_uib", f"--archs={listed}", "--samples=0",
-                                "--format=json"] + shlex.split(args.supernet), args.ridge))
+        common = [f"--archs={listed}", "--samples=0", "--format=json"]
+        if args.eval:
+            checkpoint = supernet_checkpoint(args)
+            if not os.path.exists(checkpoint):
+                ridge(["supernet", "train", "--space=fmnist_uib", f"--checkpoint={checkpoint}"] + common +
+                      shlex.split(args.supernet), args.ridge)
+            out = json.loads(ridge(["supernet", "eval", f"--checkpoint={checkpoint}"] + common +
+                                   shlex.split(args.eval), args.ridge))
+        else:
+            out = json.loads(ridge(["supernet", "train", "--space=fmnist_uib"] + common +
+                                   shlex.split(args.supernet), args.ridge))
     scored = {s["arch_id"]: s for s in out["subnets"] if s["label"] == "listed"}
     special = {s["label"]: s["proxy_accuracy"] for s in out["subnets"] if s["label"] in ("largest", "smallest")}
     return scored, special, time.time() - start
@@ -246,7 +266,10 @@ def report(args, archs, bands, truth, scored, special, noise_ids, supernet_secon
     print(f"\nrecipe: ridge train --epochs={args.epochs} --train_images={args.train_images} --lr={args.lr} "
           f"--batch=128 (SGD Nesterov, cosine, label smoothing 0.1, augmentation), test accuracy, "
           f"mean of seeds 1..{args.seeds}")
-    print(f"supernet: ridge supernet train --space=fmnist_uib {args.supernet} ({supernet_seconds:.0f} s)\n")
+    print(f"supernet: ridge supernet train --space=fmnist_uib {args.supernet} ({supernet_seconds:.0f} s)")
+    if args.eval:
+        print(f"scored by: ridge supernet eval {args.eval}")
+    print()
     print(f"{'arch_id':18} {'MMACs':>7} {'proxy':>7} {'standalone':>10}  groups")
     for i in ids:
         print(f"{i:18} {archs[i]['macs'] / 1e6:7.2f} {scored[i]['proxy_accuracy']:7.4f} {mean[i]:10.4f}  "
@@ -312,6 +335,9 @@ def main():
     p.add_argument("--noise_seeds", type=int, default=3, help="seeds of the noise architectures")
     p.add_argument("--jobs", type=int, default=2, help="standalone runs at once, one thread each")
     p.add_argument("--supernet", default="--epochs=5", help="flags for `ridge supernet train`")
+    p.add_argument("--eval", default="", help="score with `ridge supernet eval` and these flags (for example "
+                   "--finetune_steps=50), from the --supernet checkpoint kept in --checkpoint_dir")
+    p.add_argument("--checkpoint_dir", default=os.path.join(ROOT, "ridge-data/rank_fidelity"))
     p.add_argument("--cache", default=os.path.join(ROOT, "bench/rank_fidelity_cache.csv"))
     p.add_argument("--proxy_cache", default=os.path.join(ROOT, "bench/rank_fidelity_proxies.json"))
     p.add_argument("--truth_only", action="store_true", help="train the ground truth, then stop")

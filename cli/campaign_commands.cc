@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/client.h"
 #include "cli/command.h"
+#include "cli/export_commands.h"
 #include "cli/flags.h"
 #include "cli/output.h"
 #include "common/status_macros.h"
@@ -16,6 +17,7 @@
 #include "zoo/zoo.h"
 
 ABSL_DECLARE_FLAG(std::string, out);
+ABSL_DECLARE_FLAG(std::string, arch_id);
 
 
 namespace ridge::cli {
@@ -95,15 +97,6 @@ absl::Status List(const std::vector<std::string>&, std::string* out) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<Campaign> GetCampaign(const Connection& c, const std::string& id) {
-  GetCampaignRequest request;
-  request.set_campaign_id(id);
-  Campaign campaign;
-  grpc::Status s = c.campaigns->Get(c.Context().get(), request, &campaign);
-  if (!s.ok()) return RpcError(s, "Get", c.target);
-  return campaign;
-}
-
 absl::Status Status(const std::vector<std::string>& args, std::string* out) {
   ASSIGN_OR_RETURN(std::string format, FormatFlag({"table", "json"}));
   ASSIGN_OR_RETURN(Connection c, ConnectFromFlags());
@@ -140,8 +133,9 @@ absl::Status Cancel(const std::vector<std::string>& args, std::string* out) {
 }
 
 absl::Status Watch(const std::vector<std::string>& args, std::string* out) {
+  ASSIGN_OR_RETURN(std::string format, FormatFlag({"table", "jsonl"}));
   ASSIGN_OR_RETURN(Connection c, ConnectFromFlags());
-  return WatchToEnd(c, args[0], out);
+  return WatchToEnd(c, args[0], format == "jsonl", out);
 }
 
 std::string FrontCsv(const GetParetoFrontResponse& front) {
@@ -173,6 +167,7 @@ absl::Status FrontShow(const std::vector<std::string>& args, std::string* out) {
 }
 
 absl::Status FrontExport(const std::vector<std::string>& args, std::string* out) {
+  if (!absl::GetFlag(FLAGS_arch_id).empty()) return ExportFrontMember(args[0], absl::GetFlag(FLAGS_arch_id), out);
   const std::string path = absl::GetFlag(FLAGS_out);
   if (path.empty()) return absl::InvalidArgumentError("--out: must name a file (.json, .csv or .textproto)");
   ASSIGN_OR_RETURN(Connection c, ConnectFromFlags());
@@ -212,12 +207,18 @@ void AddCampaignCommands(std::vector<Command>* commands) {
                        WithConnectionFlags({"format"}), 1, 1, Status});
   commands->push_back({"campaign cancel", "ID", "Cancel a pending or running campaign.", WithConnectionFlags({}), 1, 1,
                        Cancel});
-  commands->push_back({"campaign watch", "ID", "Follow a campaign with a progress bar; ends with its fronts.",
-                       WithConnectionFlags({}), 1, 1, Watch});
+  commands->push_back({"campaign watch", "ID",
+                       "Follow a campaign's progress (stderr; --format=jsonl: JSON Lines on stdout); ends with its "
+                       "fronts.",
+                       WithConnectionFlags({"format"}), 1, 1, Watch});
   commands->push_back({"front show", "ID", "A finished campaign's Pareto fronts.",
                        WithConnectionFlags({"hardware", "format"}), 1, 1, FrontShow});
-  commands->push_back({"front export", "ID", "Write a campaign's Pareto fronts to --out (.json, .csv, .textproto).",
-                       WithConnectionFlags({"hardware", "out"}), 1, 1, FrontExport});
+  commands->push_back({"front export", "ID",
+                       "Write a campaign's Pareto fronts to --out (.json, .csv, .textproto); with --arch_id, that "
+                       "front member as --format=pytorch|onnx|textproto, with the weights the campaign retrained "
+                       "(retrain_epochs) when it has them.",
+                       WithConnectionFlags({"hardware", "out", "arch_id", "format", "weights", "seed"}), 1, 1,
+                       FrontExport});
 }
 
 }  // namespace ridge::cli

@@ -3,13 +3,15 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "common/files.h"
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "cli/output.h"
-#include "cli/progress.h"
+#include "cli/progress_view.h"
 #include "common/status_macros.h"
 #include "common/token_file.h"
 #include "proto/textproto.h"
@@ -86,6 +88,15 @@ absl::StatusOr<Connection> ConnectFromFlags() {
   return c;
 }
 
+absl::StatusOr<Campaign> GetCampaign(const Connection& c, const std::string& id) {
+  GetCampaignRequest request;
+  request.set_campaign_id(id);
+  Campaign campaign;
+  grpc::Status s = c.campaigns->Get(c.Context().get(), request, &campaign);
+  if (!s.ok()) return RpcError(s, "Get", c.target);
+  return campaign;
+}
+
 absl::StatusOr<GetParetoFrontResponse> FetchFront(const Connection& c, const std::string& campaign_id,
                                                   const std::string& hardware) {
   GetParetoFrontResponse all;
@@ -120,55 +131,90 @@ std::string FrontTables(const GetParetoFrontResponse& front) {
   return out;
 }
 
-absl::Status WatchToEnd(const Connection& c, const std::string& campaign_id, std::string* out) {
+namespace {
+
+absl::Time EventTime(const ProgressEvent& e) {
+  return e.time_unix_ms() > 0 ? absl::FromUnixMillis(e.time_unix_ms()) : absl::Now();
+}
+
+ProgressFrame FrameOf(const ProgressEvent& e) {
+  ProgressFrame frame{StateName(e.state()), e.step(), e.total_steps(), {}, "", EventTime(e)};
+  for (int i = 0; i < e.policies_size(); ++i) {
+    const PolicyResult& p = e.policies(i);
+    // A policy without an argmax yet (the first events) has no latency either.
+    frame.policies.push_back({p.hardware(), p.budget_ms(), p.arch_id().empty() ? -1 : p.latency_ms(),
+                              i < e.rewards_size() ? e.rewards(i) : 0, p.arch_id()});
+  }
+  return frame;
+}
+
+// Reads the stream to its end into `view`. The last event, if any came.
+absl::StatusOr<std::optional<ProgressEvent>> Follow(const Connection& c, const std::string& campaign_id,
+                                                    ProgressView& view) {
   WatchRequest request;
   request.set_campaign_id(campaign_id);
   std::unique_ptr<grpc::ClientContext> context = c.Context(0);
   std::unique_ptr<grpc::ClientReader<ProgressEvent>> reader = c.campaigns->Watch(context.get(), request);
-  Progress progress;
-  ProgressEvent event, last;
-  bool any = false;
-  std::string message;
+  ProgressEvent event;
+  std::optional<ProgressEvent> last;
   while (reader->Read(&event)) {
-    any = true;
+    if (event.message() != "searching" && (!last.has_value() || event.message() != last->message())) {
+      view.Say(StateName(event.state()), event.message(), EventTime(event));
+    }
+    const bool final_state = event.state() == DONE || event.state() == FAILED || event.state() == CANCELLED;
+    if (event.total_steps() > 0) view.Step(FrameOf(event), final_state);
     last = event;
-    if (event.message() != message && event.message() != "searching") {
-      message = event.message();
-      progress.Say(absl::StrCat("[", StateName(event.state()), "] ", message));
-    }
-    std::string status = StateName(event.state());
-    for (int i = 0; i < event.policies_size(); ++i) {
-      const PolicyResult& p = event.policies(i);
-      absl::StrAppend(&status, " | ", p.hardware(), "@", p.budget_ms(), "ms ", p.arch_id().substr(0, 6), " ",
-                      FormatDouble(p.latency_ms(), 3), "ms");
-      if (i < event.rewards_size()) absl::StrAppend(&status, " R=", FormatDouble(event.rewards(i), 3));
-    }
-    if (event.total_steps() > 0) progress.Update(event.step(), event.total_steps(), status);
   }
-  progress.Finish();
   grpc::Status s = reader->Finish();
   // A stream of a campaign that ended FAILED or CANCELLED ends with that
   // status; the last event says the same, in more words.
-  const bool final_event = any && (last.state() == FAILED || last.state() == CANCELLED);
+  const bool final_event = last.has_value() && (last->state() == FAILED || last->state() == CANCELLED);
   if (!s.ok() && !final_event) return RpcError(s, "Watch", c.target);
-  if (!any) return absl::InternalError("Watch: the stream ended without events");
-  if (last.state() == FAILED) return absl::InternalError(absl::StrCat("campaign ", campaign_id, " ", last.message()));
-  if (last.state() == CANCELLED) return absl::CancelledError(absl::StrCat("campaign ", campaign_id, " was cancelled"));
-  if (last.state() != DONE) {
-    return absl::UnavailableError(absl::StrCat("campaign ", campaign_id, " stopped at step ", last.step(),
-                                               " (", last.message(), ")"));
+  return last;
+}
+
+// A finished campaign for scripts: each policy's pick and the fronts.
+std::string WatchResultJson(const Campaign& campaign, const GetParetoFrontResponse& front) {
+  JsonWriter json;
+  json.BeginObject().Key("campaign_id").String(campaign.campaign_id()).Key("campaign").String(campaign.spec().name());
+  json.Key("state").String(StateName(campaign.state())).Key("targets").BeginArray();
+  for (const PolicyResult& p : campaign.results()) {
+    json.BeginObject().Key("hardware").String(p.hardware()).Key("budget_ms").Double(p.budget_ms());
+    json.Key("arch_id").String(p.arch_id()).Key("latency_ms").Double(p.latency_ms()).EndObject();
   }
-  Campaign campaign;
-  GetCampaignRequest get;
-  get.set_campaign_id(campaign_id);
-  grpc::Status got = c.campaigns->Get(c.Context().get(), get, &campaign);
-  if (!got.ok()) return RpcError(got, "Get", c.target);
+  json.EndArray().Key("front").BeginArray();
+  for (const ParetoPoint& p : front.points()) {
+    json.BeginObject().Key("hardware").String(p.hardware()).Key("arch_id").String(p.arch_id());
+    json.Key("origin").String(p.origin()).Key("proxy_accuracy").Double(p.proxy_accuracy());
+    json.Key("latency_ms").Double(p.predicted_latency_ms()).EndObject();
+  }
+  json.EndArray().EndObject();
+  return json.str();
+}
+
+}  // namespace
+
+absl::Status WatchToEnd(const Connection& c, const std::string& campaign_id, bool json_lines, std::string* out) {
+  ProgressView view(ProgressOptionsForStderr(json_lines));
+  ASSIGN_OR_RETURN(std::optional<ProgressEvent> last, Follow(c, campaign_id, view));
+  if (!last.has_value()) return absl::InternalError("Watch: the stream ended without events");
+  if (last->state() == FAILED) return absl::InternalError(absl::StrCat("campaign ", campaign_id, " ", last->message()));
+  if (last->state() == CANCELLED) return absl::CancelledError(absl::StrCat("campaign ", campaign_id, " was cancelled"));
+  if (last->state() != DONE) {
+    return absl::UnavailableError(absl::StrCat("campaign ", campaign_id, " stopped at step ", last->step(),
+                                               " (", last->message(), ")"));
+  }
+  ASSIGN_OR_RETURN(Campaign campaign, GetCampaign(c, campaign_id));
+  ASSIGN_OR_RETURN(GetParetoFrontResponse front, FetchFront(c, campaign_id, ""));
+  if (json_lines) {
+    *out = JsonResultLine(WatchResultJson(campaign, front));
+    return absl::OkStatus();
+  }
   Table argmaxes({"target", "argmax", "latency_ms", "budget_ms"}, {true, true});
   for (const PolicyResult& p : campaign.results()) {
     argmaxes.AddRow({absl::StrCat(p.hardware(), "@", p.budget_ms(), "ms"), p.arch_id(), FormatDouble(p.latency_ms()),
                      FormatDouble(p.budget_ms())});
   }
-  ASSIGN_OR_RETURN(GetParetoFrontResponse front, FetchFront(c, campaign_id, ""));
   *out = absl::StrCat("campaign ", campaign_id, " (", campaign.spec().name(), "): DONE\n\n", argmaxes.Render(), "\n",
                       FrontTables(front));
   return absl::OkStatus();

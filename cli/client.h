@@ -38,10 +38,14 @@ absl::StatusOr<Connection> Connect(const std::string& target, const std::string&
 // A failed RPC as a Status that says which call and where.
 absl::Status RpcError(const grpc::Status& status, const std::string& call, const std::string& target);
 
-// Follows a campaign with a progress bar (stderr) until it ends; on DONE
-// renders its fronts as tables into `out`. FAILED or CANCELLED is an error.
-absl::Status WatchToEnd(const Connection& c, const std::string& campaign_id, std::string* out);
+// Follows a campaign until it ends, its progress on stderr (a block redrawn
+// on a terminal, plain lines otherwise), or with `json_lines` as JSON Lines
+// on stdout; on DONE renders its fronts into `out`: tables, or the last JSON
+// line. FAILED or CANCELLED is an error.
+absl::Status WatchToEnd(const Connection& c, const std::string& campaign_id, bool json_lines, std::string* out);
 
+// One campaign, as Get returns it.
+absl::StatusOr<Campaign> GetCampaign(const Connection& c, const std::string& id);
 // Every Pareto point of a campaign (all pages), optionally of one hardware.
 absl::StatusOr<GetParetoFrontResponse> FetchFront(const Connection& c, const std::string& campaign_id,
                                                   const std::string& hardware);

@@ -34,6 +34,8 @@ void AddCampaignCommands(std::vector<Command>* commands);
 void AddUpCommand(std::vector<Command>* commands);
 void AddInferCommands(std::vector<Command>* commands);
 void AddWorkerCommands(std::vector<Command>* commands);
+void AddPlotCommands(std::vector<Command>* commands);
+void AddExportCommands(std::vector<Command>* commands);
 
 // Runs the CLI; returns the process exit code (0 ok, 1 failure, 2 bad usage).
 int RunCli(int argc, char** argv);

@@ -1,15 +1,21 @@
 // `ridge latency predict|explain|sweep`: the roofline model on an architecture.
+#include <algorithm>
+
+#include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "cli/command.h"
 #include "cli/flags.h"
 #include "cli/output.h"
+#include "cli/plot_output.h"
 #include "common/status_macros.h"
 #include "latency/costing.h"
 #include "latency/hardware_profiles.h"
 #include "latency/roofline.h"
 #include "proto/architecture.h"
 #include "zoo/zoo.h"
+
+ABSL_DECLARE_FLAG(std::string, out);
 
 namespace ridge::cli {
 namespace {
@@ -21,10 +27,10 @@ struct Priced {
   NetworkCost cost;
 };
 
-absl::StatusOr<Priced> PriceFromFlags(bool hardware_required) {
+absl::StatusOr<Priced> Price(const std::string& arch, bool hardware_required) {
   Priced p;
   ASSIGN_OR_RETURN(ModelOptions options, ModelOptionsFlags());
-  ASSIGN_OR_RETURN(p.arch, ResolveArchitecture(absl::GetFlag(FLAGS_arch), options, "--arch"));
+  ASSIGN_OR_RETURN(p.arch, ResolveArchitecture(arch, options, "--arch"));
   std::string hardware = absl::GetFlag(FLAGS_hardware);
   if (hardware.empty() && !hardware_required) {
     // A nominal accelerator for sweeps: 1 TMAC/s at int8, as the paper's targets run int8.
@@ -57,7 +63,7 @@ void WriteHeader(const Priced& p, double latency_ms, JsonWriter& json) {
 
 absl::Status Predict(const std::vector<std::string>&, std::string* out) {
   ASSIGN_OR_RETURN(std::string format, FormatFlag({"table", "json"}));
-  ASSIGN_OR_RETURN(Priced p, PriceFromFlags(true));
+  ASSIGN_OR_RETURN(Priced p, Price(absl::GetFlag(FLAGS_arch), true));
   ASSIGN_OR_RETURN(RooflineResult r, PredictRoofline(p.cost, p.profile));
   if (format == "json") {
     JsonWriter json;
@@ -82,7 +88,7 @@ absl::Status Predict(const std::vector<std::string>&, std::string* out) {
 
 absl::Status Explain(const std::vector<std::string>&, std::string* out) {
   ASSIGN_OR_RETURN(std::string format, FormatFlag({"table", "json", "csv"}));
-  ASSIGN_OR_RETURN(Priced p, PriceFromFlags(true));
+  ASSIGN_OR_RETURN(Priced p, Price(absl::GetFlag(FLAGS_arch), true));
   ASSIGN_OR_RETURN(RooflineResult r, PredictRoofline(p.cost, p.profile));
   if (format == "json") {
     JsonWriter json;
@@ -125,12 +131,46 @@ absl::Status Explain(const std::vector<std::string>&, std::string* out) {
   return absl::OkStatus();
 }
 
+// --format=svg: --arch, or else every zoo model, over the same ridge points
+// at one peak, with the MobileNetV4 paper's four hardware marked (and
+// --hardware, if it is none of them).
+absl::Status SweepSvg(const std::vector<double>& ridges, std::string* out) {
+  const std::string path = absl::GetFlag(FLAGS_out);
+  RETURN_IF_ERROR(CheckSvgOut(path));
+  const std::string arch = absl::GetFlag(FLAGS_arch);
+  std::vector<SweepCurve> curves;
+  Priced p;
+  for (const std::string& name : arch.empty() ? ZooModelNames() : std::vector<std::string>{arch}) {
+    ASSIGN_OR_RETURN(p, Price(name, false));
+    ASSIGN_OR_RETURN(std::vector<SweepPoint> points, RidgeSweep(p.cost, p.profile, ridges));
+    curves.push_back({p.arch.name().empty() ? ArchitectureId(p.arch) : p.arch.name(), std::move(points)});
+  }
+  std::vector<RidgeMark> marks;
+  for (const char* name : {"pixel6_cpu", "s23_cpu", "pixel4_dsp", "pixel8_edgetpu"}) {
+    ASSIGN_OR_RETURN(HardwareProfile h, ResolveHardware(name, "--hardware"));
+    marks.push_back({name, RidgePoint(h)});
+  }
+  const std::string& hw = p.profile.name();
+  const bool nominal = absl::GetFlag(FLAGS_hardware).empty();  // Its ridge point is the swept one.
+  if (!nominal && std::none_of(marks.begin(), marks.end(), [&](const RidgeMark& m) { return m.hardware == hw; })) {
+    marks.push_back({hw, RidgePoint(p.profile)});
+  }
+  const std::string subtitle = absl::StrCat(
+      "Roofline at a fixed peak of ", FormatDouble(p.profile.peak_macs_per_sec() / 1e9), " GMAC/s (", hw,
+      "), bandwidth = peak / ridge point, ", ElementTypeName(p.cost.element_type), "; dashed: hardware ridge points");
+  RETURN_IF_ERROR(WriteSvgOut(path, SweepPlotSvg(curves, marks, "Ridge-point sweep (MobileNetV4 paper, Fig. 2/3)",
+                                                 subtitle)));
+  *out = absl::StrCat("wrote ", curves.size(), " models x ", ridges.size(), " ridge points to ", path, "\n");
+  return absl::OkStatus();
+}
+
 absl::Status Sweep(const std::vector<std::string>&, std::string* out) {
-  ASSIGN_OR_RETURN(std::string format, FormatFlag({"table", "csv", "json"}));
+  ASSIGN_OR_RETURN(std::string format, FormatFlag({"table", "csv", "json", "svg"}));
   ASSIGN_OR_RETURN(std::vector<double> ridges,
                    SweepRange(absl::GetFlag(FLAGS_min_ridge), absl::GetFlag(FLAGS_max_ridge),
                               absl::GetFlag(FLAGS_step)));
-  ASSIGN_OR_RETURN(Priced p, PriceFromFlags(false));
+  if (format == "svg") return SweepSvg(ridges, out);
+  ASSIGN_OR_RETURN(Priced p, Price(absl::GetFlag(FLAGS_arch), false));
   ASSIGN_OR_RETURN(std::vector<SweepPoint> points, RidgeSweep(p.cost, p.profile, ridges));
   // Latency with MACs alone, to show how far memory traffic moves each point.
   const double macs_only_ms = p.cost.macs / p.profile.peak_macs_per_sec() * 1e3;
@@ -178,10 +218,11 @@ void AddLatencyCommands(std::vector<Command>* commands) {
                        "Per-layer roofline: MACs, bytes, intensity, compute- or memory-bound, share of time.",
                        common, 0, 0, Explain});
   std::vector<std::string> sweep = common;
-  sweep.insert(sweep.end(), {"min_ridge", "max_ridge", "step"});
+  sweep.insert(sweep.end(), {"min_ridge", "max_ridge", "step", "out"});
   commands->push_back({"latency sweep", "",
                        "Latency over ridge points (default 0..500 MACs/byte) at a fixed peak "
-                       "(--hardware's, else a nominal 1 TMAC/s int8).",
+                       "(--hardware's, else a nominal 1 TMAC/s int8). --format=svg --out=FILE.svg plots it, for "
+                       "every zoo model unless --arch is given.",
                        sweep, 0, 0, Sweep});
 }
 

@@ -31,6 +31,8 @@ std::vector<Command> AllCommands() {
   AddUpCommand(&commands);
   AddInferCommands(&commands);
   AddWorkerCommands(&commands);
+  AddPlotCommands(&commands);
+  AddExportCommands(&commands);
   return commands;
 }
 

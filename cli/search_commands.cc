@@ -1,16 +1,17 @@
 // `ridge search --spec=FILE`: a whole campaign in this process, through the
 // same CampaignRun the controller uses: search, then Pareto fronts per
-// hardware. With --out it writes JSON, CSV and the search log there, and
+// hardware. With --out it writes JSON, CSV, the search log and SVG plots there, and
 // checkpoints to DIR/search.ckpt (or --checkpoint): Ctrl-C stops with a
 // checkpoint, and the same command again resumes.
 #include <unistd.h>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "cli/command.h"
 #include "cli/flags.h"
 #include "cli/output.h"
-#include "cli/progress.h"
+#include "cli/progress_view.h"
 #include "cli/search_output.h"
 #include "common/files.h"
 #include "common/signal_waiter.h"
@@ -19,46 +20,49 @@
 #include "search/campaign_run.h"
 
 ABSL_FLAG(std::string, spec, "", "Campaign spec: a CampaignSpec textproto file (see examples/campaigns/).");
-ABSL_FLAG(std::string, baseline, "", "\"random\": run the random-search baseline at the same budget instead.");
-ABSL_FLAG(std::string, out, "", "Directory for fronts.json, fronts.csv, search_log.csv and the checkpoint.");
+ABSL_FLAG(std::string, baseline, "",
+          "search: \"random\" runs the random-search baseline at the same budget instead. front plot: the ID of "
+          "a second campaign to overlay.");
+ABSL_FLAG(std::string, out, "",
+          "search: directory for fronts.json, fronts.csv, search_log.csv, the SVG plots and the checkpoint. "
+          "export: the directory (pytorch) or the file (onnx, textproto) to write. front plot, latency sweep: the "
+          ".svg file.");
 
 namespace ridge::cli {
 namespace {
 
-// The terminal's view of a run: a progress line with each policy's current
-// argmax, messages above it, and the search log.
-class TerminalSink : public search::ProgressSink {
+// A run as the progress view shows it (each policy's current argmax, the
+// run's messages), and the search log.
+class ViewSink : public search::ProgressSink {
  public:
-  explicit TerminalSink(SearchLog* log) : log_(log), every_(progress_.tty() ? 5 : 100) {}
+  ViewSink(SearchLog* log, ProgressView* view) : log_(log), view_(view) {}
 
   absl::Status Started(search::CampaignRun& run, const std::string& message) override {
-    progress_.Say(message);
+    view_->Say(CampaignState_Name(run.state()), message, absl::Now());
     return log_->Start(run.search().step());
   }
   absl::Status Stepped(search::CampaignRun& run, const search::StepReport& report) override {
     log_->Add(run, report);
     const search::TunasSearch& s = run.search();
-    if (s.step() % every_ != 0 && !s.done()) return absl::OkStatus();
-    std::string status = CampaignState_Name(s.stage());
+    ProgressFrame frame{CampaignState_Name(s.stage()), s.step(), s.total_steps(), {}, "", absl::Now()};
+    // Pricing the argmaxes costs more than a step of a small campaign: only for frames shown.
+    if (!view_->Due(frame.stage, frame.time, s.done())) return absl::OkStatus();
     ASSIGN_OR_RETURN(std::vector<search::ArgmaxView> argmaxes, run.Argmaxes());
     for (const search::ArgmaxView& a : argmaxes) {
-      absl::StrAppend(&status, " | ", search::TargetLabel(*a.target), " argmax ", a.arch_id.substr(0, 6), " ",
-                      FormatDouble(a.latency_ms, 3), "ms R=", FormatDouble(a.last_reward, 3));
+      frame.policies.push_back({a.target->profile.name(), a.target->budget_ms, a.latency_ms, a.last_reward, a.arch_id});
     }
-    progress_.Update(s.step(), s.total_steps(), status);
-    if (s.done()) progress_.Finish();
+    view_->Step(frame, s.done());
     return absl::OkStatus();
   }
-  absl::Status Said(search::CampaignRun&, CampaignState, const std::string& message) override {
-    progress_.Say(message);
+  absl::Status Said(search::CampaignRun&, CampaignState state, const std::string& message) override {
+    view_->Say(CampaignState_Name(state), message, absl::Now());
     return absl::OkStatus();
   }
   absl::Status Checkpointed(search::CampaignRun&, const std::string&) override { return log_->Flush(); }
 
  private:
   SearchLog* log_;
-  Progress progress_;
-  const int64_t every_;
+  ProgressView* view_;
 };
 
 // Where the checkpoint goes: --checkpoint, else DIR/search.ckpt with --out,
@@ -77,6 +81,8 @@ search::CampaignRunOptions RunOptions(const search::ResolvedCampaign& c, const s
   if (!options.checkpoint_path.empty() && access(options.checkpoint_path.c_str(), F_OK) == 0) {
     options.resume_from = options.checkpoint_path;
   }
+  // With retrain_epochs, the retrained front members' weights, for `ridge export --checkpoint`.
+  if (!out_dir.empty()) options.weights_dir = out_dir + "/weights";
   return options;
 }
 
@@ -85,11 +91,12 @@ absl::Status WriteOutputs(search::CampaignRun& run, const std::string& out_dir, 
   if (out_dir.empty()) return absl::OkStatus();
   RETURN_IF_ERROR(WriteFileAtomically(out_dir + "/fronts.json", ResultJson(run, mode)));
   RETURN_IF_ERROR(WriteFileAtomically(out_dir + "/fronts.csv", CandidatesCsv(run.result())));
+  RETURN_IF_ERROR(WritePlots(run, out_dir, mode, log));
   return log.Flush();
 }
 
 absl::Status Search(const std::vector<std::string>&, std::string* out) {
-  ASSIGN_OR_RETURN(std::string format, FormatFlag({"table", "json"}));
+  ASSIGN_OR_RETURN(std::string format, FormatFlag({"table", "json", "jsonl"}));
   const std::string baseline = absl::GetFlag(FLAGS_baseline);
   if (!baseline.empty() && baseline != "random") {
     return absl::InvalidArgumentError(absl::StrCat("--baseline: '", baseline.substr(0, 32),
@@ -100,11 +107,12 @@ absl::Status Search(const std::vector<std::string>&, std::string* out) {
   ASSIGN_OR_RETURN(search::ResolvedCampaign campaign, LoadCampaign(absl::GetFlag(FLAGS_spec)));
   if (baseline == "random") RETURN_IF_ERROR(search::AsRandomBaseline(&campaign));
   const std::string out_dir = absl::GetFlag(FLAGS_out);
-  if (!out_dir.empty()) RETURN_IF_ERROR(MakeDirs(out_dir, "--out"));
+  if (!out_dir.empty()) RETURN_IF_ERROR(MakeDirectories(out_dir, "--out"));
   const search::CampaignRunOptions options = RunOptions(campaign, out_dir);
 
   SearchLog log(out_dir.empty() ? "" : out_dir + "/search_log.csv");
-  TerminalSink sink(&log);
+  ProgressView view(ProgressOptionsForStderr(format == "jsonl"));
+  ViewSink sink(&log, &view);
   ASSIGN_OR_RETURN(std::unique_ptr<search::CampaignRun> run,
                    search::CampaignRun::Create(std::move(campaign), options, &sink));
   signals.Start([&](int) { stop.Stop(/*checkpoint=*/true); });
@@ -118,7 +126,8 @@ absl::Status Search(const std::vector<std::string>&, std::string* out) {
   }
   const std::string mode = baseline.empty() ? "tunas" : "random";
   RETURN_IF_ERROR(WriteOutputs(*run, out_dir, mode, log));
-  *out = format == "json" ? ResultJson(*run, mode) : ResultTables(run->result());
+  if (format == "jsonl") *out = JsonResultLine(ResultJson(*run, mode));
+  else *out = format == "json" ? ResultJson(*run, mode) : ResultTables(run->result());
   return absl::OkStatus();
 }
 
@@ -128,7 +137,8 @@ void AddSearchCommands(std::vector<Command>* commands) {
   commands->push_back({"search", "",
                        "Run a TuNAS campaign in-process: one policy per (hardware, budget) on one supernet, "
                        "then Pareto fronts per hardware. Ctrl-C checkpoints (with --out or --checkpoint); the "
-                       "same command resumes.",
+                       "same command resumes. Progress goes to stderr; --format=jsonl streams it as JSON Lines "
+                       "on stdout instead, the result last.",
                        {"spec", "baseline", "out", "checkpoint", "format"}, 0, 0, Search});
 }
 

@@ -1,13 +1,14 @@
 #include "cli/search_output.h"
 
-#include <sys/stat.h>
 
 #include <cstdio>
 #include <fstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "plots/front_plot.h"
 #include "cli/output.h"
 #include "common/files.h"
 #include "common/status_macros.h"
@@ -50,6 +51,21 @@ void WritePolicy(const search::PolicyOutcome& o, const search::CampaignResult& r
     if (f.hardware == o.target->profile.name()) WriteFront(f, json);
   }
   json.EndObject();
+}
+
+// A row of an earlier run's log into the curves: policy is the third
+// field, latency and reward the third- and second-last (a target label
+// never holds a comma, but counting from the end does not rely on it).
+void AddToCurves(absl::string_view row, SearchCurves* curves) {
+  const std::vector<absl::string_view> f = absl::StrSplit(row, ',');
+  int64_t step = 0;
+  int policy = 0;
+  double latency = 0, reward = 0;
+  if (f.size() < 9 || !absl::SimpleAtoi(f[0], &step) || !absl::SimpleAtoi(f[2], &policy) ||
+      !absl::SimpleAtod(f[f.size() - 3], &latency) || !absl::SimpleAtod(f[f.size() - 2], &reward)) {
+    return;
+  }
+  curves->Add(policy, step, latency, reward);
 }
 
 }  // namespace
@@ -100,21 +116,9 @@ std::string ResultTables(const search::CampaignResult& result) {
   return out;
 }
 
-absl::Status MakeDirs(const std::string& dir, const std::string& flag) {
-  for (size_t slash = dir.find('/', 1);; slash = dir.find('/', slash + 1)) {
-    mkdir(dir.substr(0, slash).c_str(), 0755);
-    if (slash == std::string::npos) break;
-  }
-  struct stat st;
-  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    return absl::InvalidArgumentError(absl::StrCat(flag, ": '", dir.substr(0, 200),
-                                                   "' is not a directory we can create"));
-  }
-  return absl::OkStatus();
-}
-
 absl::Status SearchLog::Start(int64_t first_step) {
   text_ = kLogHeader;
+  curves_.Clear();
   if (path_.empty() || first_step == 0) return absl::OkStatus();
   absl::StatusOr<std::string> old = ReadFileToString(path_, 1 << 30);
   if (!old.ok()) return absl::IsNotFound(old.status()) ? absl::OkStatus() : old.status();
@@ -127,6 +131,7 @@ absl::Status SearchLog::Start(int64_t first_step) {
     int64_t step = 0;
     if (!absl::SimpleAtoi(line.substr(0, line.find(',')), &step) || step >= first_step) continue;
     absl::StrAppend(&text_, line, "\n");
+    AddToCurves(line, &curves_);
   }
   return absl::OkStatus();
 }
@@ -136,11 +141,46 @@ void SearchLog::Add(search::CampaignRun& run, const search::StepReport& r) {
   absl::StrAppend(&text_, r.step, ",", CampaignState_Name(run.search().stage()), ",", r.policy, ",",
                   search::TargetLabel(p.target), ",", r.loss, ",", r.accuracy, ",", r.latency_ms, ",", r.reward, ",",
                   ArchitectureId(run.search().supernet().selected()), "\n");
+  curves_.Add(r.policy, r.step, r.latency_ms, r.reward);
 }
 
 absl::Status SearchLog::Flush() const {
   if (path_.empty()) return absl::OkStatus();
   return WriteFileAtomically(path_, text_);
+}
+
+namespace {
+
+// A hardware name as part of a file name: a profile file may name its
+// hardware anything.
+std::string FileSafe(const std::string& name) {
+  std::string out = name.substr(0, 64);
+  for (char& c : out) {
+    if (!absl::ascii_isalnum(c) && c != '_' && c != '-' && c != '.') c = '_';
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::Status WritePlots(search::CampaignRun& run, const std::string& dir, const std::string& mode,
+                        const SearchLog& log) {
+  const std::string name = run.campaign().spec.name();
+  const plots::FrontPlotData data = plots::FrontPlotFromResult(run.result(), run.search().decisions().space(),
+                                                 mode == "random" ? "random search" : "TuNAS");
+  for (const search::HardwareFront& f : run.result().fronts) {
+    const std::string title = absl::StrCat("Pareto front of ", name, " (", mode, ") on ", f.hardware);
+    RETURN_IF_ERROR(WriteFileAtomically(absl::StrCat(dir, "/front_", FileSafe(f.hardware), ".svg"),
+                                        plots::FrontPlotSvg(data, nullptr, f.hardware, title)));
+  }
+  std::vector<std::string> labels;
+  std::vector<double> budgets;
+  for (const search::PolicyState& p : run.search().policies()) {
+    labels.push_back(search::TargetLabel(p.target));
+    budgets.push_back(p.target.budget_ms);
+  }
+  return WriteFileAtomically(dir + "/search_curves.svg",
+                             log.curves().Svg(labels, budgets, absl::StrCat("Search curves of ", name, " (", mode, ")")));
 }
 
 absl::StatusOr<search::ResolvedCampaign> LoadCampaign(const std::string& path) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "cli/search_curves.h"
 #include "search/campaign_run.h"
 
 namespace ridge::cli {
@@ -20,12 +21,10 @@ std::string ResultTables(const search::CampaignResult& result);
 
 // Reads the spec file at `path` (--spec), then validates and resolves it whole.
 absl::StatusOr<search::ResolvedCampaign> LoadCampaign(const std::string& path);
-// Creates `dir` and its missing parents (like mkdir -p). INVALID_ARGUMENT
-// naming `flag` if it is not a directory afterwards.
-absl::Status MakeDirs(const std::string& dir, const std::string& flag);
 
 // search_log.csv: one row per step. On a resume it keeps the rows of the
-// steps before the resumed one, so the log reads as one run.
+// steps before the resumed one, so the log reads as one run; the search
+// curves follow the same rows.
 class SearchLog {
  public:
   // `path` empty: the log is kept in memory only.
@@ -36,11 +35,18 @@ class SearchLog {
   void Add(search::CampaignRun& run, const search::StepReport& report);
   // Writes the file atomically.
   absl::Status Flush() const;
+  const SearchCurves& curves() const { return curves_; }
 
  private:
   std::string path_;
   std::string text_;
+  SearchCurves curves_;
 };
+
+// The plots of a finished run into `dir` (docs/plots.md): front_<hardware>.svg
+// per hardware, and search_curves.svg from `log`.
+absl::Status WritePlots(search::CampaignRun& run, const std::string& dir, const std::string& mode,
+                        const SearchLog& log);
 
 }  // namespace ridge::cli
 

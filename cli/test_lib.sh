@@ -35,3 +35,17 @@ finish() {
   fi
   echo "all checks passed"
 }
+
+# start_controller LOG [FLAGS...]: runs $CTL on a free loopback port with its
+# state in $STATE, sets `pid` (the caller's EXIT trap kills it) and points the
+# client at it (RIDGE_CONTROLLER, RIDGE_TOKEN_FILE). Ends the test if it does
+# not start.
+start_controller() {
+  local log=$1; shift
+  "$CTL" --listen=127.0.0.1:0 --state_dir="$STATE" "$@" >"$log" 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do grep -q "serving on" "$log" && break; sleep 0.1; done
+  export RIDGE_CONTROLLER RIDGE_TOKEN_FILE="$STATE/tokens"
+  RIDGE_CONTROLLER=$(sed -n 's/.*serving on \([0-9.:]*\) .*/\1/p' "$log")
+  [ -n "$RIDGE_CONTROLLER" ] || { fail "controller did not start: $(tail -5 "$log")"; finish; }
+}

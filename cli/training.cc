@@ -4,7 +4,8 @@
 #include <chrono>
 
 #include "absl/strings/str_format.h"
-#include "cli/progress.h"
+#include "absl/time/clock.h"
+#include "cli/progress_view.h"
 #include "common/status_macros.h"
 
 namespace ridge::cli {
@@ -31,17 +32,18 @@ absl::StatusOr<EpochsResult> RunEpochs(nn::Trainable* model, nn::Optimizer* opti
                                        const TrainingFlags& f, const std::string& checkpoint_path,
                                        const std::function<nn::CheckpointHeader()>& make_header,
                                        const StepLearning& learning) {
-  Progress progress;
+  ProgressView progress(ProgressOptionsForStderr());
   nn::TrainOptions t;
   t.epochs = f.epochs, t.batch_size = f.batch, t.learning_rate = f.lr, t.augment = f.augment;
   t.loss = learning.loss;
   t.gradients = learning.gradients;
-  t.progress_every = progress.tty() ? 5 : 100;
+  t.progress_every = 5;  // The view shows what its rate limit lets through.
   t.progress = [&](const nn::TrainProgress& p) {
-    progress.Update(p.step, p.total_steps,
-                    absl::StrFormat("epoch %d/%d loss %.4f lr %.4f %.0f img/s ETA %s", p.epoch + 1, f.epochs, p.loss,
-                                    p.learning_rate, p.images_per_sec,
-                                    FormatSeconds((p.total_steps - p.step) * f.batch / std::max(p.images_per_sec, 1.0))));
+    progress.Step({"TRAINING", p.step, p.total_steps, {},
+                   absl::StrFormat("epoch %d/%d loss %.4f lr %.4f %.0f img/s", p.epoch + 1, f.epochs, p.loss,
+                                   p.learning_rate, p.images_per_sec),
+                   absl::Now()},
+                  p.step >= p.total_steps);
   };
   EpochsResult out;
   const int64_t per_epoch = f.train_images / f.batch;
@@ -62,7 +64,6 @@ absl::StatusOr<EpochsResult> RunEpochs(nn::Trainable* model, nn::Optimizer* opti
       RETURN_IF_ERROR(nn::WriteCheckpoint(checkpoint_path, header, model->params(), optimizer));
     }
   }
-  progress.Finish();
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   out.train.images_per_sec = out.train.steps * f.batch / out.seconds;
   out.train.steady_images_per_sec =

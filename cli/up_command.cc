@@ -6,6 +6,7 @@
 // `ridge up` again resumes.
 
 #include <atomic>
+#include <cstdio>
 #include <thread>
 
 #include "absl/flags/declare.h"
@@ -13,6 +14,8 @@
 #include "absl/strings/str_cat.h"
 #include "cli/client.h"
 #include "cli/command.h"
+#include "cli/flags.h"
+#include "cli/progress_view.h"
 #include "common/embedded_file.h"
 #include "common/signal_waiter.h"
 #include "common/status_macros.h"
@@ -28,6 +31,8 @@
 
 ABSL_DECLARE_FLAG(std::string, spec);
 ABSL_FLAG(std::string, state_dir, "ridge-data", "Directory of the controller's SQLite store, checkpoints and tokens.");
+ABSL_FLAG(std::string, http_listen, "127.0.0.1:0",
+          "`ridge up`: host:port of the web dashboard (docs/dashboard.md); port 0 picks a free one; \"off\": none.");
 
 namespace ridge {
 const std::vector<EmbeddedFile>& EmbeddedCampaigns();
@@ -107,14 +112,29 @@ absl::StatusOr<std::string> ResumeOrLaunch(controller::Controller& server, const
   return response.campaign_id();
 }
 
+// The dashboard's link with the local user's own token in it: opening it
+// once sets the token as a cookie (docs/dashboard.md). Printed to this
+// terminal only, never logged.
+void PrintDashboardLink(const controller::Controller& server, const std::string& listen) {
+  if (server.http_port() == 0) return;
+  absl::StatusOr<std::string> token = ReadClientToken(server.token_file());
+  const std::string url = absl::StrCat("http://", listen.substr(0, listen.rfind(':')), ":", server.http_port(), "/",
+                                       token.ok() ? absl::StrCat("?token=", *token) : "");
+  std::fprintf(stderr, "dashboard: %s\n", url.c_str());
+  std::fflush(stderr);
+}
+
 absl::Status Up(const std::vector<std::string>&, std::string* out) {
+  ASSIGN_OR_RETURN(std::string format, FormatFlag({"table", "jsonl"}));
   ASSIGN_OR_RETURN(CampaignSpec spec, UpSpec());
+  PrepareLogsForProgress();  // Before the controller's threads log: they print above the progress block.
   // Ctrl-C and SIGTERM go to one thread, which stops the controller in order
   // (checkpoints first); the controller's threads inherit the blocked mask.
   SignalWaiter signals;
   controller::ControllerOptions options;
   options.listen = "127.0.0.1:0";  // A free port: several `ridge up` may run side by side.
   options.data_dir = absl::GetFlag(FLAGS_state_dir);
+  options.http_listen = absl::GetFlag(FLAGS_http_listen);
   ASSIGN_OR_RETURN(std::unique_ptr<controller::Controller> server, controller::Controller::Start(options));
   std::atomic<bool> interrupted{false};
   signals.Start([&](int) {
@@ -127,9 +147,10 @@ absl::Status Up(const std::vector<std::string>&, std::string* out) {
   worker.Start(*server, target);
   Log(Component::kCli)->info("ridge up ready address={} state_dir={} tokens={}", target, options.data_dir,
                              server->token_file());
+  PrintDashboardLink(*server, options.http_listen);
   absl::StatusOr<Connection> c = Connect(target, server->token_file());
   absl::StatusOr<std::string> id = c.ok() ? ResumeOrLaunch(*server, *c, spec) : c.status();
-  absl::Status status = id.ok() ? WatchToEnd(*c, *id, out) : id.status();
+  absl::Status status = id.ok() ? WatchToEnd(*c, *id, format == "jsonl", out) : id.status();
   if (interrupted) {
     status = absl::CancelledError(
         absl::StrCat("interrupted; campaign ", id.value_or("?"), " resumes from its checkpoint on the next `ridge up`"));
@@ -137,7 +158,7 @@ absl::Status Up(const std::vector<std::string>&, std::string* out) {
   worker.Stop();
   signals.Stop();
   server.reset();
-  if (status.ok()) {
+  if (status.ok() && format != "jsonl") {
     absl::StrAppend(out, "state: ", options.data_dir, "/ridge.db; query it again with `ridge_controller --state_dir=",
                     options.data_dir, "` and `ridge front show ", *id, "`\n");
   }
@@ -150,7 +171,7 @@ void AddUpCommand(std::vector<Command>* commands) {
   commands->push_back({"up", "",
                        "The embedded default: an in-process controller with SQLite under --state_dir runs the "
                        "quickstart campaign (or --spec) and shows its fronts.",
-                       {"spec", "state_dir"}, 0, 0, Up});
+                       {"spec", "state_dir", "http_listen", "format"}, 0, 0, Up});
 }
 
 }  // namespace ridge::cli

@@ -1,6 +1,7 @@
 #include "common/files.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -59,6 +60,20 @@ absl::Status WriteFileAtomically(const std::string& path, const std::string& con
   const bool dir_synced = fsync(dir_fd) == 0;
   close(dir_fd);
   if (!dir_synced) return absl::DataLossError(absl::StrCat(dir, ": fsync failed: ", std::strerror(errno)));
+  return absl::OkStatus();
+}
+
+absl::Status MakeDirectories(const std::string& dir, const std::string& what) {
+  if (dir.empty()) return absl::InvalidArgumentError(absl::StrCat(what, ": an empty path is not a directory"));
+  for (size_t slash = dir.find('/', 1);; slash = dir.find('/', slash + 1)) {
+    mkdir(dir.substr(0, slash).c_str(), 0755);  // Failures show in the stat below.
+    if (slash == std::string::npos) break;
+  }
+  struct stat st;
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": '", dir.substr(0, 200), "' is not a directory that can be created"));
+  }
   return absl::OkStatus();
 }
 

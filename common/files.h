@@ -22,6 +22,11 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path, size_t max
 // rename fails; messages start with the path.
 absl::Status WriteFileAtomically(const std::string& path, const std::string& contents);
 
+// Creates `dir` and any missing parents (mode 0755), like `mkdir -p`.
+// INVALID_ARGUMENT naming `what` (a flag or field) and a prefix of the path
+// when it cannot be created or exists and is not a directory.
+absl::Status MakeDirectories(const std::string& dir, const std::string& what);
+
 }  // namespace ridge
 
 #endif  // RIDGE_COMMON_FILES_H_

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "common/files.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
 #include "controller/requests.h"
@@ -55,6 +56,31 @@ CampaignManager::~CampaignManager() { Shutdown(true); }
 
 std::string CampaignManager::CheckpointPath(const std::string& campaign_id) const {
   return absl::StrCat(options_.data_dir, "/checkpoints/", campaign_id, ".ckpt");
+}
+
+std::string CampaignManager::WeightsDir(const std::string& campaign_id) const {
+  return absl::StrCat(options_.data_dir, "/weights/", campaign_id);
+}
+
+absl::StatusOr<std::string> CampaignManager::RetrainedWeights(const std::string& campaign_id,
+                                                              const std::string& arch_id) {
+  ASSIGN_OR_RETURN(Campaign campaign, store_->GetCampaign(campaign_id));
+  constexpr size_t kMaxWeightsBytes = size_t{1} << 30;
+  absl::StatusOr<std::string> file =
+      ReadFileToString(search::RetrainedWeightsPath(WeightsDir(campaign_id), arch_id), kMaxWeightsBytes);
+  if (absl::IsNotFound(file.status())) {
+    // The message names neither the server's path nor anything but the IDs.
+    return absl::NotFoundError(absl::StrCat("arch_id '", arch_id, "': campaign ", campaign_id,
+                                            " has no retrained weights for it (the spec's retrain_epochs is ",
+                                            campaign.spec().retrain_epochs(),
+                                            ", or it is not a front member, or the campaign is not done)"));
+  }
+  if (!file.ok()) {  // Logged in full here; the client is not told server paths.
+    Log(Component::kController)->error("weights unreadable id={} arch_id={} error={}", campaign_id, arch_id,
+                                       file.status().ToString());
+    return absl::DataLossError(absl::StrCat("arch_id '", arch_id, "': its retrained weights cannot be read"));
+  }
+  return file;
 }
 
 absl::Status CampaignManager::Start() {

@@ -28,7 +28,9 @@
 namespace ridge::controller {
 
 struct ManagerOptions {
-  // Checkpoints go to <data_dir>/checkpoints/<campaign>.ckpt.
+  // Checkpoints go to <data_dir>/checkpoints/<campaign>.ckpt, retrained
+  // front members' weights to <data_dir>/weights/<campaign>/<arch_id>.ckpt
+  // (kept after the campaign ends: exports need them).
   std::string data_dir = "ridge-data";
   // Campaigns run at once; the rest queue in launch order.
   int max_concurrent = 1;
@@ -77,6 +79,12 @@ class CampaignManager {
   void Shutdown(bool checkpoint = true);
 
   CampaignStore* store() { return store_; }
+  // Where a campaign keeps its retrained front members' weights.
+  std::string WeightsDir(const std::string& campaign_id) const;
+  // The retrained weights of `arch_id` in the campaign (a standalone
+  // checkpoint file's bytes). NOT_FOUND for an unknown campaign, or when the
+  // architecture was not retrained.
+  absl::StatusOr<std::string> RetrainedWeights(const std::string& campaign_id, const std::string& arch_id);
 
  private:
   // A running campaign's thread and the token its run polls between steps.

@@ -92,7 +92,16 @@ TEST(CampaignManager, RunsACampaignToItsFronts) {
   for (const ParetoPoint& p : *points) {
     EXPECT_TRUE(p.has_standalone_accuracy()) << p.arch_id();
     EXPECT_GT(p.standalone_accuracy(), 0);
+    // Its retrained weights are kept: a checkpoint (cli/ridge_search_test.sh
+    // exports one with `ridge export --checkpoint`).
+    absl::StatusOr<std::string> weights = m.RetrainedWeights(*id, p.arch_id());
+    ASSERT_TRUE(weights.ok()) << weights.status();
+    EXPECT_EQ(weights->substr(0, 8), "RIDGECKP");
+    EXPECT_NE(weights->find("standalone"), std::string::npos);
   }
+  EXPECT_EQ(m.RetrainedWeights(*id, "0123456789abcdef").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(m.RetrainedWeights("c0000000000000000", "0123456789abcdef").status().code(),
+            absl::StatusCode::kNotFound);
   EXPECT_EQ(f.store->campaigns().Hypervolumes(*id)->size(), 2u);
   // A finished campaign keeps its fronts, not its checkpoint (dropped once
   // its runner ends, which Shutdown waits for).

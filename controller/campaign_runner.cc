@@ -141,6 +141,7 @@ absl::StatusOr<search::CampaignRunOptions> CampaignManager::RunOptions(const std
                                                                        const CampaignSpec& spec) {
   search::CampaignRunOptions options;
   options.checkpoint_path = CheckpointPath(campaign_id);
+  options.weights_dir = WeightsDir(campaign_id);
   options.checkpoint_every_steps =
       spec.checkpoint_every_steps() > 0 ? spec.checkpoint_every_steps() : options_.checkpoint_every_steps;
   ASSIGN_OR_RETURN(std::optional<CheckpointRecord> last, store_->LatestCheckpoint(campaign_id));

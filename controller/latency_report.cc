@@ -1,10 +1,8 @@
-// MeasurementService.LatencyReport: the latency models of a device key,
-// fitted and scored on its stored measurements (latency/model_report.h).
+#include "controller/latency_report.h"
+
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "controller/device_loop.h"
-#include "controller/services.h"
-#include "controller/worker_services.h"
 #include "latency/hardware_profiles.h"
 #include "latency/model_report.h"
 
@@ -45,20 +43,18 @@ void ToProto(const LatencyModelReport& report, LatencyReportResponse* response) 
 
 }  // namespace
 
-grpc::Status MeasurementServiceImpl::LatencyReport(grpc::ServerContext* context, const LatencyReportRequest* request,
-                                                   LatencyReportResponse* response) {
-  return Serve(tokens_, context, Role::kClient, *request, [&]() -> absl::Status {
-    const double fraction = request->held_out_fraction() == 0 ? 0.4 : request->held_out_fraction();
-    ASSIGN_OR_RETURN(auto stored, queue_->store()->Measurements(request->device_key()));
-    const std::vector<MeasuredArch> all = ToMeasuredArchs(stored);
-    RETURN_IF_ERROR(CheckLatencyModelReportInput(request->device_key(), all.size(), fraction));
-    ASSIGN_OR_RETURN(HardwareProfile base, BaseProfile(queue_, *request));
-    ASSIGN_OR_RETURN(LatencyModelReport report,
-                     BuildLatencyModelReport(request->device_key(), all, base, fraction, request->seed()));
-    response->set_device_key(request->device_key());
-    ToProto(report, response);
-    return absl::OkStatus();
-  });
+absl::StatusOr<LatencyReportResponse> DeviceLatencyReport(JobQueue* queue, const LatencyReportRequest& request) {
+  const double fraction = request.held_out_fraction() == 0 ? 0.4 : request.held_out_fraction();
+  ASSIGN_OR_RETURN(auto stored, queue->store()->Measurements(request.device_key()));
+  const std::vector<MeasuredArch> all = ToMeasuredArchs(stored);
+  RETURN_IF_ERROR(CheckLatencyModelReportInput(request.device_key(), all.size(), fraction));
+  ASSIGN_OR_RETURN(HardwareProfile base, BaseProfile(queue, request));
+  ASSIGN_OR_RETURN(LatencyModelReport report,
+                   BuildLatencyModelReport(request.device_key(), all, base, fraction, request.seed()));
+  LatencyReportResponse response;
+  response.set_device_key(request.device_key());
+  ToProto(report, &response);
+  return response;
 }
 
 }  // namespace ridge::controller

@@ -37,6 +37,16 @@ absl::Status CheckId(absl::string_view field, absl::string_view id) {
   return absl::OkStatus();
 }
 
+// An architecture ID as ArchitectureId makes it: 16 lowercase hex digits. The
+// strict form matters where an ID names a file (DownloadWeights).
+absl::Status CheckArchId(absl::string_view field, absl::string_view id) {
+  const bool hex = id.size() == 16 && std::all_of(id.begin(), id.end(), [](char c) {
+                     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                   });
+  if (!hex) return Invalid(field, absl::StrCat(Quoted(id), " is not an architecture ID (16 lowercase hex digits)"));
+  return absl::OkStatus();
+}
+
 absl::Status CheckPageSize(int32_t page_size) { return CheckRange("page_size", page_size, 0, 1000); }
 
 absl::Status CheckPageToken(absl::string_view token) {
@@ -202,6 +212,11 @@ absl::Status Validate(const GetParetoFrontRequest& request) {
 absl::Status Validate(const ExportArchitectureRequest& request) {
   RETURN_IF_ERROR(CheckId("campaign_id", request.campaign_id()));
   return CheckId("arch_id", request.arch_id());
+}
+
+absl::Status Validate(const DownloadWeightsRequest& request) {
+  RETURN_IF_ERROR(CheckId("campaign_id", request.campaign_id()));
+  return CheckArchId("arch_id", request.arch_id());
 }
 
 absl::Status Validate(const RegisterRequest& request) {

@@ -37,6 +37,7 @@ absl::Status Validate(const CancelRequest& request);
 absl::Status Validate(const WatchRequest& request);
 absl::Status Validate(const GetParetoFrontRequest& request);
 absl::Status Validate(const ExportArchitectureRequest& request);
+absl::Status Validate(const DownloadWeightsRequest& request);
 // WorkerService.
 absl::Status Validate(const RegisterRequest& request);
 absl::Status Validate(const HeartbeatRequest& request);

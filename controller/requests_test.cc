@@ -77,6 +77,15 @@ TEST(Requests, CampaignIdsPagesAndBounds) {
   ExportArchitectureRequest export_request;
   export_request.set_campaign_id("c1");
   ExpectInvalid(Validate(export_request), "arch_id: empty");
+  // Weights are files named by the arch ID: only the exact ID form passes.
+  DownloadWeightsRequest download;
+  download.set_campaign_id("c1");
+  download.set_arch_id("../../etc/passwd");
+  ExpectInvalid(Validate(download), "arch_id: '../../etc/passwd' is not an architecture ID");
+  download.set_arch_id("0123456789ABCDEF");
+  ExpectInvalid(Validate(download), "arch_id: '0123456789ABCDEF' is not an architecture ID");
+  download.set_arch_id("0123456789abcdef");
+  EXPECT_TRUE(Validate(download).ok());
 }
 
 TEST(Requests, WorkerRequests) {

@@ -13,6 +13,9 @@
 #include "controller/server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "host:port to serve on; port 0 picks a free port.");
+ABSL_FLAG(std::string, http_listen, "127.0.0.1:0",
+          "host:port of the read-only web dashboard (docs/dashboard.md); port 0 picks a free port; empty or "
+          "\"off\" serves none.");
 ABSL_FLAG(std::string, state_dir, "ridge-data", "Directory of ridge.db, checkpoints/ and the default token file.");
 ABSL_FLAG(std::string, token_file, "",
           "Token file (\"<role> <token>\" per line); default <state_dir>/tokens, created with an admin token.");
@@ -29,6 +32,7 @@ namespace {
 absl::StatusOr<ridge::controller::ControllerOptions> OptionsFromFlags() {
   ridge::controller::ControllerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
+  options.http_listen = absl::GetFlag(FLAGS_http_listen);
   options.data_dir = absl::GetFlag(FLAGS_state_dir);
   options.token_file = absl::GetFlag(FLAGS_token_file);
   options.tls_cert = absl::GetFlag(FLAGS_tls_cert);
@@ -71,7 +75,12 @@ int main(int argc, char** argv) {
     log->error("cannot start: {}", std::string(controller.status().message()));
     return 1;
   }
-  // The one line of output: where it serves, for scripts to read.
+  // Output for scripts to read: where the dashboard is, if on, then where
+  // gRPC serves (scripts wait for this line).
+  if ((*controller)->http_port() != 0) {
+    std::printf("ridge_controller: dashboard on http://%s:%d/\n",
+                options->http_listen.substr(0, options->http_listen.rfind(':')).c_str(), (*controller)->http_port());
+  }
   const std::string host = options->listen.substr(0, options->listen.rfind(':'));
   std::printf("ridge_controller: serving on %s:%d (tokens: %s)\n", host.c_str(), (*controller)->port(),
               (*controller)->token_file().c_str());

@@ -101,6 +101,14 @@ absl::Status Controller::Serve(const ControllerOptions& options) {
   return absl::OkStatus();
 }
 
+absl::Status Controller::ServeDashboard(const std::string& listen) {
+  if (listen.empty() || listen == "off") return absl::OkStatus();
+  dashboard_data_ = std::make_unique<ServiceDashboardData>(manager_.get(), queries_.get(), jobs_.get());
+  dashboard_ = std::make_unique<DashboardHandler>(dashboard_data_.get(), tokens_.get());
+  ASSIGN_OR_RETURN(http_, HttpServer::Start(listen, dashboard_.get()));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(ControllerOptions options) {
   if (options.tls_cert.empty() != options.tls_key.empty()) {
     return absl::InvalidArgumentError("--tls_cert, --tls_key: give both or neither");
@@ -121,17 +129,19 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(ControllerOptions 
   ASSIGN_OR_RETURN(PageTokens page_tokens, PageTokens::Create());
   c->MakeServices(options, std::move(page_tokens));
   RETURN_IF_ERROR(c->Serve(options));
+  RETURN_IF_ERROR(c->ServeDashboard(options.http_listen));
   // Resume only once serving: a broken listen address changes nothing.
   RETURN_IF_ERROR(c->manager_->Start());
-  Log(Component::kController)->info("controller started address={}:{} state_dir={} tls={}",
+  Log(Component::kController)->info("controller started address={}:{} state_dir={} tls={} dashboard_port={}",
                                     options.listen.substr(0, options.listen.rfind(':')), c->port_, options.data_dir,
-                                    options.tls_cert.empty() ? "off" : "on");
+                                    options.tls_cert.empty() ? "off" : "on", c->http_port());
   return c;
 }
 
 void Controller::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
+  if (http_ != nullptr) http_->Stop();
   // Open Watch streams end within a second; give them that, then cut.
   server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   manager_->Shutdown(/*checkpoint=*/true);

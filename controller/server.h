@@ -11,6 +11,8 @@
 #include "controller/auth.h"
 #include "controller/campaign_manager.h"
 #include "controller/campaign_queries.h"
+#include "controller/dashboard.h"
+#include "controller/http_server.h"
 #include "controller/reflection_v1.h"
 #include "controller/job_queue.h"
 #include "controller/services.h"
@@ -30,6 +32,9 @@ struct ControllerOptions {
   std::string token_file;
   // PEM files; both or neither. With them the server speaks TLS only.
   std::string tls_cert, tls_key;
+  // The dashboard's HTTP listener (docs/dashboard.md), host:port with port 0
+  // for a free one; empty or "off" serves none.
+  std::string http_listen;
   // Larger requests are refused with RESOURCE_EXHAUSTED before parsing.
   int max_request_bytes = 4 << 20;
   ManagerOptions manager;
@@ -50,6 +55,8 @@ class Controller {
   void Wait() { server_->Wait(); }
 
   int port() const { return port_; }
+  // The dashboard's port; 0 when it is off.
+  int http_port() const { return http_ == nullptr ? 0 : http_->port(); }
   const std::string& token_file() const { return token_file_; }
   CampaignManager& manager() { return *manager_; }
   JobQueue& jobs() { return *jobs_; }
@@ -59,6 +66,7 @@ class Controller {
   absl::Status LoadTokens(const ControllerOptions& options);
   void MakeServices(ControllerOptions options, PageTokens tokens);
   absl::Status Serve(const ControllerOptions& options);
+  absl::Status ServeDashboard(const std::string& listen);
 
   std::unique_ptr<Store> store_;
   std::unique_ptr<JobQueue> jobs_;  // Before manager_: campaigns use it until they stop.
@@ -72,6 +80,9 @@ class Controller {
   std::unique_ptr<HardwareServiceImpl> hardware_;
   std::unique_ptr<ReflectionV1Service> reflection_v1_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<DashboardData> dashboard_data_;
+  std::unique_ptr<DashboardHandler> dashboard_;
+  std::unique_ptr<HttpServer> http_;  // After what it serves: stopped first.
   std::string token_file_;
   int port_ = 0;
   bool shut_down_ = false;

@@ -78,6 +78,9 @@ class ServiceTest : public ::testing::Test {
     WatchRequest request;
     request.set_campaign_id(id);
     auto context = Context();
+    // A whole campaign, retraining included, on a machine that may be running
+    // every other test too.
+    context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(900));
     auto reader = stub_->Watch(context.get(), request);
     std::vector<ProgressEvent> events;
     ProgressEvent e;
@@ -90,6 +93,45 @@ class ServiceTest : public ::testing::Test {
                                                    : grpc::StatusCode::OK;
     EXPECT_EQ(s.error_code(), want) << s.error_message();
     return events;
+  }
+
+  // Downloads a front member's retrained weights whole into *file (its
+  // announced size into *total); returns the stream's status.
+  grpc::Status Download(const std::string& id, const std::string& arch_id, std::string* file, int64_t* total) {
+    DownloadWeightsRequest request;
+    request.set_campaign_id(id);
+    request.set_arch_id(arch_id);
+    auto context = Context();  // Must outlive its stream.
+    auto reader = stub_->DownloadWeights(context.get(), request);
+    file->clear();
+    for (WeightsChunk chunk; reader->Read(&chunk);) {
+      if (file->empty()) *total = chunk.total_bytes();
+      *file += chunk.data();
+    }
+    return reader->Finish();
+  }
+
+  // A front member of a DONE campaign that retrained: its architecture at
+  // the deployment shape, and its retrained weights, streamed whole.
+  void CheckExportOf(const std::string& id, const std::string& arch_id) {
+    ExportArchitectureRequest export_request;
+    export_request.set_campaign_id(id);
+    export_request.set_arch_id(arch_id);
+    ExportArchitectureResponse exported;
+    ASSERT_TRUE(stub_->ExportArchitecture(Context().get(), export_request, &exported).ok());
+    EXPECT_EQ(exported.architecture().input().height(), 224);
+    EXPECT_FALSE(exported.canonical().empty());
+    // The front member's retrained weights, streamed whole.
+    std::string file;
+    int64_t total = -1;
+    ASSERT_TRUE(Download(id, arch_id, &file, &total).ok());
+    EXPECT_EQ(static_cast<int64_t>(file.size()), total);
+    EXPECT_EQ(file.substr(0, 8), "RIDGECKP");
+    // Not a front member: NOT_FOUND, naming the ID; a malformed ID: INVALID_ARGUMENT.
+    grpc::Status s = Download(id, "0123456789abcdef", &file, &total);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+    EXPECT_NE(s.error_message().find("0123456789abcdef"), std::string::npos) << s.error_message();
+    EXPECT_EQ(Download(id, "../../etc/passwd", &file, &total).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   }
 
   Campaign Get(const std::string& id) {
@@ -107,7 +149,9 @@ class ServiceTest : public ::testing::Test {
 
 TEST_F(ServiceTest, LaunchWatchThenReadTheFront) {
   StartController();
-  const std::string id = Launch(TinySpec(6));
+  CampaignSpec spec = TinySpec(6);
+  spec.set_retrain_epochs(1);  // On 128 images: quick, and it keeps weights to download.
+  const std::string id = Launch(spec);
   std::vector<ProgressEvent> events = WatchAll(id);
   ASSERT_FALSE(events.empty());
   EXPECT_EQ(events.back().state(), DONE);
@@ -146,13 +190,7 @@ TEST_F(ServiceTest, LaunchWatchThenReadTheFront) {
   ASSERT_TRUE(stub_->GetParetoFront(Context().get(), request, &none).ok());
   EXPECT_EQ(none.points_size(), 0);
 
-  ExportArchitectureRequest export_request;
-  export_request.set_campaign_id(id);
-  export_request.set_arch_id(all.points(0).arch_id());
-  ExportArchitectureResponse exported;
-  ASSERT_TRUE(stub_->ExportArchitecture(Context().get(), export_request, &exported).ok());
-  EXPECT_EQ(exported.architecture().input().height(), 224);
-  EXPECT_FALSE(exported.canonical().empty());
+  CheckExportOf(id, all.points(0).arch_id());
 }
 
 TEST_F(ServiceTest, CancelStopsARunningCampaign) {

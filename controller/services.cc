@@ -113,6 +113,21 @@ grpc::Status CampaignServiceImpl::ExportArchitecture(grpc::ServerContext* contex
   });
 }
 
+grpc::Status CampaignServiceImpl::DownloadWeights(grpc::ServerContext* context, const DownloadWeightsRequest* request,
+                                                  grpc::ServerWriter<WeightsChunk>* writer) {
+  return Serve(tokens_, context, Role::kClient, *request, [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(std::string file, manager_->RetrainedWeights(request->campaign_id(), request->arch_id()));
+    constexpr size_t kChunkBytes = 1 << 20;  // Well under gRPC's 4 MiB default message limit.
+    for (size_t offset = 0; offset == 0 || offset < file.size(); offset += kChunkBytes) {
+      WeightsChunk chunk;
+      chunk.set_data(file.substr(offset, kChunkBytes));
+      if (offset == 0) chunk.set_total_bytes(static_cast<int64_t>(file.size()));
+      if (!writer->Write(chunk)) return absl::CancelledError("the client left");
+    }
+    return absl::OkStatus();
+  });
+}
+
 grpc::Status LatencyServiceImpl::Predict(grpc::ServerContext* context, const PredictRequest* request,
                                          PredictResponse* response) {
   return Serve(tokens_, context, Role::kClient, *request, [&]() -> absl::Status {

@@ -51,6 +51,8 @@ class CampaignServiceImpl final : public CampaignService::Service {
                               GetParetoFrontResponse* response) override;
   grpc::Status ExportArchitecture(grpc::ServerContext* context, const ExportArchitectureRequest* request,
                                   ExportArchitectureResponse* response) override;
+  grpc::Status DownloadWeights(grpc::ServerContext* context, const DownloadWeightsRequest* request,
+                               grpc::ServerWriter<WeightsChunk>* writer) override;
 
  private:
   CampaignManager* manager_;

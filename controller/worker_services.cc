@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "controller/latency_report.h"
 #include "controller/services.h"
 
 namespace ridge::controller {
@@ -58,6 +59,14 @@ grpc::Status MeasurementServiceImpl::Measure(grpc::ServerContext* context, const
     ASSIGN_OR_RETURN(std::vector<std::string> ids,
                      queue_->Submit(request->device_key(), archs, request->protocol(), request->priority()));
     for (std::string& id : ids) response->add_job_ids(std::move(id));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status MeasurementServiceImpl::LatencyReport(grpc::ServerContext* context, const LatencyReportRequest* request,
+                                                   LatencyReportResponse* response) {
+  return Serve(tokens_, context, Role::kClient, *request, [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(*response, DeviceLatencyReport(queue_, *request));
     return absl::OkStatus();
   });
 }

@@ -13,14 +13,23 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc
   libdnnl-dev libgtest-dev libgmock-dev libspdlog-dev libfmt-dev
   libsqlite3-dev zlib1g-dev
+  # The controller's dashboard serves HTTP with cpp-httplib (docs/dashboard.md).
+  libcpp-httplib-dev
+  # ONNX's onnx.proto, compiled for `ridge export --format=onnx` (//third_party:onnx_proto).
+  libonnx-dev
   # Data: Fashion-MNIST under /usr/share/datasets/fashion-mnist/.
   dataset-fashion-mnist
   # The TLS test makes a throwaway certificate with openssl's CLI.
   openssl
   # The fuzzers (bench/fuzz.sh): clang with libFuzzer and the sanitizers.
   clang-14 libclang-rt-14-dev
+  # Rendering the SVG plots to PNG to look at them (docs/plots.md), and the
+  # dashboard's headless-browser test (tests/dashboard_test.sh).
+  chromium
   # Benchmarks and the Python client example only.
   python3-torch python3-grpcio python3-grpc-tools python3-onnx
+  # tests/export_test.py runs exported ONNX models in OpenCV's DNN module.
+  python3-opencv
 )
 
 missing=()

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "common/files.h"
 #include "common/status_macros.h"
 #include "latency/costing.h"
 #include "latency/hardware_profiles.h"
@@ -10,6 +11,7 @@
 #include "proto/validate.h"
 #include "search/fine_space.h"
 #include "search/rewards.h"
+#include "supernet/checkpoint.h"
 #include "supernet/network.h"
 #include "supernet/trainer.h"
 #include "zoo/zoo.h"
@@ -201,9 +203,49 @@ absl::StatusOr<CampaignResult> FinishCampaign(TunasSearch* search, const std::fu
   return result;
 }
 
+std::string RetrainedWeightsPath(const std::string& weights_dir, const std::string& arch_id) {
+  return absl::StrCat(weights_dir, "/", arch_id, ".ckpt");
+}
+
+namespace {
+
+// One front member trained standalone from scratch; returns its test
+// accuracy, and keeps its weights in `weights_dir` if that is set.
+absl::StatusOr<double> RetrainOne(const ResolvedCampaign& c, const nn::Dataset& data, const ScoredCandidate& candidate,
+                                  const std::function<bool()>& should_stop, const std::string& weights_dir) {
+  const int epochs = c.spec.retrain_epochs();
+  const uint32_t seed = static_cast<uint32_t>(c.options.seed);
+  ASSIGN_OR_RETURN(std::unique_ptr<nn::Network> net, nn::Network::Create(candidate.arch, seed));
+  nn::OptimizerOptions sgd;  // SGD with Nesterov momentum, as `ridge train`.
+  nn::Optimizer optimizer(&net->params(), sgd);
+  nn::TrainOptions train;
+  train.epochs = epochs;
+  train.batch_size = c.options.batch_size;
+  train.learning_rate = c.options.learning_rate;
+  train.augment = c.options.augment;
+  train.seed = c.options.seed;
+  train.should_stop = should_stop;
+  RETURN_IF_ERROR(nn::Train(net.get(), &optimizer, data.train, train).status());
+  ASSIGN_OR_RETURN(double test, nn::Evaluate([&](const nn::Tensor& x, const nn::ForwardContext& ctx) {
+                     return net->Forward(x, ctx);
+                   }, data.test));
+  if (!weights_dir.empty()) {
+    RETURN_IF_ERROR(MakeDirectories(weights_dir, "weights"));
+    // The header `ridge train` writes, so `ridge export --checkpoint` reads it.
+    const nn::CheckpointHeader header{"standalone", CanonicalEncoding(candidate.arch),
+                                      absl::StrCat("name=", candidate.arch_id, "\nretrain_epochs=", epochs), 0,
+                                      epochs};
+    RETURN_IF_ERROR(
+        nn::WriteCheckpoint(RetrainedWeightsPath(weights_dir, candidate.arch_id), header, net->params(), nullptr));
+  }
+  return test;
+}
+
+}  // namespace
+
 absl::Status RetrainFront(const ResolvedCampaign& c, const nn::Dataset& data, CampaignResult* result,
                           const std::function<absl::Status(const std::string&)>& say,
-                          const std::function<bool()>& should_stop) {
+                          const std::function<bool()>& should_stop, const std::string& weights_dir) {
   const int epochs = c.spec.retrain_epochs();
   if (epochs <= 0) return absl::OkStatus();
   std::map<std::string, double> accuracy;  // By architecture: fronts share members.
@@ -213,21 +255,7 @@ absl::Status RetrainFront(const ResolvedCampaign& c, const nn::Dataset& data, Ca
       auto known = accuracy.find(candidate.arch_id);
       if (known == accuracy.end()) {
         if (should_stop()) return absl::CancelledError("retraining stopped");
-        const uint32_t seed = static_cast<uint32_t>(c.options.seed);
-        ASSIGN_OR_RETURN(std::unique_ptr<nn::Network> net, nn::Network::Create(candidate.arch, seed));
-        nn::OptimizerOptions sgd;  // SGD with Nesterov momentum, as `ridge train`.
-        nn::Optimizer optimizer(&net->params(), sgd);
-        nn::TrainOptions train;
-        train.epochs = epochs;
-        train.batch_size = c.options.batch_size;
-        train.learning_rate = c.options.learning_rate;
-        train.augment = c.options.augment;
-        train.seed = c.options.seed;
-        train.should_stop = should_stop;
-        RETURN_IF_ERROR(nn::Train(net.get(), &optimizer, data.train, train).status());
-        ASSIGN_OR_RETURN(double test, nn::Evaluate([&](const nn::Tensor& x, const nn::ForwardContext& ctx) {
-                           return net->Forward(x, ctx);
-                         }, data.test));
+        ASSIGN_OR_RETURN(double test, RetrainOne(c, data, candidate, should_stop, weights_dir));
         known = accuracy.emplace(candidate.arch_id, test).first;
         RETURN_IF_ERROR(say(absl::StrCat("retrained ", candidate.arch_id, " for ", epochs, " epochs: test accuracy ",
                                          test)));

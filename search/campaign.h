@@ -67,10 +67,16 @@ absl::StatusOr<CampaignResult> FinishCampaign(TunasSearch* search, const std::fu
 // its test accuracy in `standalone_accuracy` (docs/design.md §5: proxy
 // accuracy ranks; this says what the network reaches on its own). `say`
 // reports each, and an error it returns ends the retraining. `should_stop` is
-// asked before each network: true ends it with CANCELLED.
+// asked before each network: true ends it with CANCELLED. With `weights_dir`
+// set, each retrained network's weights are kept there as
+// <arch_id>.ckpt, a standalone checkpoint (`ridge export --checkpoint`
+// reads it), so a front member can be exported with its trained weights.
 absl::Status RetrainFront(const ResolvedCampaign& c, const nn::Dataset& data, CampaignResult* result,
                           const std::function<absl::Status(const std::string&)>& say,
-                          const std::function<bool()>& should_stop);
+                          const std::function<bool()>& should_stop, const std::string& weights_dir = "");
+
+// Where RetrainFront keeps `arch_id`'s weights under `weights_dir`.
+std::string RetrainedWeightsPath(const std::string& weights_dir, const std::string& arch_id);
 
 // The result as the service's messages. Points carry the architecture at the
 // deployment shape with its MACs and params there; arch_id stays the

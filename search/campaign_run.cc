@@ -129,7 +129,7 @@ absl::StatusOr<RunEnd> CampaignRun::Finish(const StopToken& stop) {
   const absl::Status retrained = RetrainFront(
       campaign_, data_, &result_,
       [&](const std::string& message) { return sink_->Said(*this, EVALUATING, message); },
-      should_stop);
+      should_stop, options_.weights_dir);
   if (absl::IsCancelled(retrained)) return stop.cancelled() ? RunEnd::kCancelled : RunEnd::kStopped;
   RETURN_IF_ERROR(retrained);
   return RunEnd::kDone;

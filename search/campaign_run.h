@@ -72,6 +72,9 @@ struct CampaignRunOptions {
   // A checkpoint to resume from; empty: start fresh. One of another
   // campaign, or a corrupt one, is refused.
   std::string resume_from;
+  // Where retrained front members' weights are kept (<arch_id>.ckpt, see
+  // RetrainFront); empty: they are not.
+  std::string weights_dir;
 };
 
 // How Run ended.

@@ -11,15 +11,10 @@ RIDGE="${RIDGE:-cli/ridge}"
 source "$(dirname "$0")/../cli/test_lib.sh"
 STATE="$TMP/state"
 KEY=zen-2c
-ctl="" wrk=""
-trap '[ -n "$ctl" ] && kill -9 $ctl 2>/dev/null; [ -n "$wrk" ] && kill -9 $wrk 2>/dev/null' EXIT
+pid="" wrk=""
+trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; [ -n "$wrk" ] && kill -9 $wrk 2>/dev/null' EXIT
 
-"$CTL" --listen=127.0.0.1:0 --state_dir="$STATE" --measure_every=3 --refit_every=6 >"$TMP/ctl.log" 2>&1 &
-ctl=$!
-for _ in $(seq 100); do grep -q "serving on" "$TMP/ctl.log" && break; sleep 0.1; done
-export RIDGE_CONTROLLER RIDGE_TOKEN_FILE="$STATE/tokens"
-RIDGE_CONTROLLER=$(sed -n 's/.*serving on \([0-9.:]*\) .*/\1/p' "$TMP/ctl.log")
-[ -n "$RIDGE_CONTROLLER" ] || { fail "controller did not start: $(cat "$TMP/ctl.log")"; finish; }
+start_controller "$TMP/ctl.log" --measure_every=3 --refit_every=6
 "$WORKER" --controller="$RIDGE_CONTROLLER" --token_file="$STATE/tokens" --device_key=$KEY --threads=1 \
   >"$TMP/worker.log" 2>&1 &
 wrk=$!
@@ -51,6 +46,7 @@ training { coarse_steps: 9 batch_size: 32 }
 targets { device_key: "$KEY" budget_ms: [1.5] }
 deployment { input { height: 64 width: 64 channels: 3 } num_classes: 10 }
 top_samples: 1
+retrain_epochs: 1
 SPEC
 id=$("$RIDGE" campaign launch "$TMP/spec.textproto") || fail "launch"
 "$RIDGE" campaign watch "$id" >"$TMP/watch.out" 2>"$TMP/watch.err" || fail "watch: $(tail -3 "$TMP/watch.err")"
@@ -59,6 +55,26 @@ grep -q "measured [1-9][0-9]* of" "$TMP/watch.err" || fail "front not measured: 
 expect_ok "front json" "$RIDGE" front show "$id" --format=json
 json_check "measured front" "all(p['hardware'] == '$KEY' and p.get('measured_latency_ms', 0) > 0 and p['latency_model'].startswith('calibrated_roofline') for p in d['points'])"
 
+# A front member, exported with the weights the campaign retrained (at the
+# proxy shape, 28x28x1), then without them (the deployment shape, seeded).
+arch=$($PY -c "import json,sys; print(json.load(open('$TMP/out'))['points'][0]['arch_id'])")
+expect_ok "front export pytorch" "$RIDGE" front export "$id" --arch_id="$arch" --format=pytorch --out="$TMP/fm"
+[ -s "$TMP/fm/ridge_$arch.py" ] && [ -s "$TMP/fm/ridge_$arch.pt" ] || fail "front export wrote: $(ls "$TMP/fm")"
+grep -q "retrained by campaign $id" "$TMP/fm/ridge_$arch.py" || fail "the module does not say its weights are retrained"
+$PY - "$TMP/fm" "ridge_$arch" <<'PY' || fail "the exported module does not load and run in PyTorch"
+import importlib.util, sys, torch
+spec = importlib.util.spec_from_file_location("m", f"{sys.argv[1]}/{sys.argv[2]}.py")
+m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
+logits = m.load()(torch.zeros(2, 1, 28, 28))
+assert tuple(logits.shape) == (2, 10), logits.shape
+PY
+expect_ok "front export onnx, untrained" "$RIDGE" front export "$id" --arch_id="$arch" --format=onnx --weights=none \
+  --out="$TMP/fm.onnx"
+[ -s "$TMP/fm.onnx" ] || fail "no onnx file"
+expect_error "front export of an unknown member" "0123456789abcdef" "$RIDGE" front export "$id" \
+  --arch_id=0123456789abcdef --format=onnx --weights=retrained --out="$TMP/x.onnx"
+[ ! -e "$TMP/x.onnx" ] || fail "a failed export left a file"
+
 kill -TERM $wrk; wait $wrk; wrk=""
-kill -TERM $ctl; wait $ctl; ctl=""
+kill -TERM $pid; wait $pid; pid=""
 finish

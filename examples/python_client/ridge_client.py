@@ -40,6 +40,7 @@ def generate_stubs(proto_root, out_dir):
     protos = sorted(os.path.relpath(p, proto_root) for p in glob.glob(os.path.join(proto_root, "proto", "*.proto")))
     if "proto/services.proto" not in protos:
         fail(f"--proto_root: {proto_root}/proto/services.proto not found", code=2)
+    os.makedirs(out_dir, exist_ok=True)  # protoc writes into it, but does not create it.
     system_protoc = shutil.which("protoc")
     if system_protoc:
         # Debian's grpc_tools bundles protoc 3.5.1, which cannot parse proto3

@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
   const uint8_t* rest = data + 1;
   const size_t n = size - 1;
-  switch (data[0] % 16) {
+  switch (data[0] % 17) {
     case 0: Run<ridge::LaunchRequest>(rest, n); break;
     case 1: Run<ridge::GetCampaignRequest>(rest, n); break;
     case 2: Run<ridge::ListCampaignsRequest>(rest, n); break;
@@ -34,7 +34,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 12: Run<ridge::MeasureRequest>(rest, n); break;
     case 13: Run<ridge::LatencyReportRequest>(rest, n); break;
     case 14: Run<ridge::PredictRequest>(rest, n); break;
-    default: Run<ridge::GetHardwareRequest>(rest, n);
+    case 15: Run<ridge::GetHardwareRequest>(rest, n); break;
+    default: Run<ridge::DownloadWeightsRequest>(rest, n);
   }
   return 0;
 }
