@@ -47,6 +47,15 @@ absl::StatusOr<search::ResolvedCampaign> CampaignManager::Resolve(CampaignSpec s
     spec.mutable_distill()->set_soft_labels(
         absl::StrCat(options_.data_dir, "/soft_labels/", spec.distill().soft_labels()));
   }
+  // A dataset is a directory under the data root (requests.h checks the name).
+  if (!spec.dataset().dir().empty()) {
+    if (options_.data_root.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "dataset.dir: '", spec.dataset().dir(), "': this controller has no --data_root, so campaigns use its "
+          "built-in Fashion-MNIST; leave dataset.dir empty"));
+    }
+    spec.mutable_dataset()->set_dir(absl::StrCat(options_.data_root, "/", spec.dataset().dir()));
+  }
   search::DeviceProfileFn devices;
   if (jobs_ != nullptr) devices = [this](const std::string& key) { return DeviceProfile(jobs_->store(), key); };
   return search::ResolveCampaign(spec, "spec", devices);

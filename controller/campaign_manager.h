@@ -32,6 +32,9 @@ struct ManagerOptions {
   // front members' weights to <data_dir>/weights/<campaign>/<arch_id>.ckpt
   // (kept after the campaign ends: exports need them).
   std::string data_dir = "ridge-data";
+  // Where a spec's dataset.dir (a bare name) is looked up; empty: specs may
+  // not name one, and campaigns use the built-in Fashion-MNIST.
+  std::string data_root;
   // Campaigns run at once; the rest queue in launch order.
   int max_concurrent = 1;
   // Steps between checkpoints when the spec says 0.

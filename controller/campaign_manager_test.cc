@@ -143,6 +143,35 @@ TEST(CampaignManager, CancelAnswersTheStateTheCampaignEndedIn) {
   EXPECT_NE(m.Get(again)->error().find("distill.soft_labels"), std::string::npos) << m.Get(again)->error();
 }
 
+TEST(CampaignManager, DatasetDirIsANameUnderTheDataRoot) {
+  Fixture f("data_root");
+  CampaignSpec spec = TinySpec(2);
+  spec.mutable_dataset()->set_dir("fmnist");
+  {
+    CampaignManager m(&f.store->campaigns(), f.options);  // No data root: refused at launch.
+    absl::StatusOr<std::string> id = m.Launch(spec);
+    EXPECT_EQ(id.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(id.status().message().find("dataset.dir: 'fmnist': this controller has no --data_root"),
+              std::string::npos) << id.status();
+  }
+  // With a data root, the name is a directory under it: here a link to the
+  // built-in Fashion-MNIST.
+  f.options.data_root = f.options.data_dir + "/datasets";
+  ASSERT_EQ(std::system(absl::StrCat("mkdir -p ", f.options.data_root, " && ln -s /usr/share/datasets/fashion-mnist ",
+                                     f.options.data_root, "/fmnist").c_str()), 0);
+  CampaignManager m(&f.store->campaigns(), f.options);
+  ASSERT_TRUE(m.Start().ok());
+  absl::StatusOr<std::string> id = m.Launch(spec);
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(Follow(m, *id).back().state(), DONE) << m.Get(*id)->error();
+  // A name that is not there fails the campaign, naming the path under the root.
+  spec.mutable_dataset()->set_dir("absent");
+  id = m.Launch(spec);
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(Follow(m, *id).back().state(), FAILED);
+  EXPECT_NE(m.Get(*id)->error().find("/datasets/absent"), std::string::npos) << m.Get(*id)->error();
+}
+
 TEST(CampaignManager, BadSpecIsRefusedAndNothingIsCreated) {
   Fixture f("bad");
   CampaignManager m(&f.store->campaigns(), f.options);

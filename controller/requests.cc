@@ -37,6 +37,15 @@ absl::Status CheckId(absl::string_view field, absl::string_view id) {
   return absl::OkStatus();
 }
 
+// A file or directory name without a path: 1 to 128 of [A-Za-z0-9_.-], and
+// not "." or "..", so it cannot leave the directory it is looked up in.
+bool IsBareName(const std::string& name) {
+  return !name.empty() && name.size() <= 128 && name != "." && name != ".." &&
+         std::all_of(name.begin(), name.end(), [](char ch) {
+           return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '.' || ch == '-';
+         });
+}
+
 // An architecture ID as ArchitectureId makes it: 16 lowercase hex digits. The
 // strict form matters where an ID names a file (DownloadWeights).
 absl::Status CheckArchId(absl::string_view field, absl::string_view id) {
@@ -161,19 +170,18 @@ absl::Status CheckSpecNamesAreBuiltin(const CampaignSpec& spec) {
     const std::string& h = spec.targets(i).hardware();
     if (!h.empty()) RETURN_IF_ERROR(CheckBuiltinHardware(absl::StrCat("targets[", i, "].hardware"), h));
   }
-  if (!spec.dataset().dir().empty()) {
-    return Invalid("dataset.dir", absl::StrCat(Quoted(spec.dataset().dir()), " names a directory on the controller; "
-                                               "it reads only its own Fashion-MNIST (leave dataset.dir empty)"));
+  // A dataset directory is a name inside the controller's --data_root
+  // (CampaignManager::Resolve), never a path the client chooses.
+  const std::string& dir = spec.dataset().dir();
+  if (!dir.empty() && !IsBareName(dir)) {
+    return Invalid("dataset.dir", absl::StrCat(Quoted(dir), " must be a directory name (letters, digits, _ . -) "
+                                               "inside the controller's --data_root, not a path"));
   }
   // A teacher's soft labels are a file in the controller's
   // <state_dir>/soft_labels/, named without a directory.
   const std::string& labels = spec.distill().soft_labels();
   if (!labels.empty()) {
-    const bool bare = labels.size() <= 128 && labels != "." && labels != ".." &&
-                      std::all_of(labels.begin(), labels.end(), [](char ch) {
-                        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '.' || ch == '-';
-                      });
-    if (!bare) {
+    if (!IsBareName(labels)) {
       return Invalid("distill.soft_labels",
                      absl::StrCat(Quoted(labels), " must be a file name (letters, digits, _ . -) inside the "
                                   "controller's <state_dir>/soft_labels/; the controller reads no other files"));

@@ -42,7 +42,11 @@ TEST(Requests, ASpecMayNameOnlyBuiltins) {
   launch.mutable_spec()->set_space_ref("fmnist_uib");
   EXPECT_TRUE(Validate(launch).ok());
   launch.mutable_spec()->mutable_dataset()->set_dir("/etc");
-  ExpectInvalid(Validate(launch), "dataset.dir: '/etc' names a directory on the controller");
+  ExpectInvalid(Validate(launch), "dataset.dir: '/etc' must be a directory name");
+  launch.mutable_spec()->mutable_dataset()->set_dir("..");
+  ExpectInvalid(Validate(launch), "dataset.dir: '..' must be a directory name");
+  launch.mutable_spec()->mutable_dataset()->set_dir("fmnist-2026");  // A name under --data_root.
+  EXPECT_TRUE(Validate(launch).ok());
   launch.mutable_spec()->mutable_dataset()->clear_dir();
   launch.mutable_spec()->mutable_distill()->set_soft_labels("teacher.sl");
   EXPECT_TRUE(Validate(launch).ok());

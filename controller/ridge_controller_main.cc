@@ -17,6 +17,9 @@ ABSL_FLAG(std::string, http_listen, "127.0.0.1:0",
           "host:port of the read-only web dashboard (docs/dashboard.md); port 0 picks a free port; empty or "
           "\"off\" serves none.");
 ABSL_FLAG(std::string, state_dir, "ridge-data", "Directory of ridge.db, checkpoints/ and the default token file.");
+ABSL_FLAG(std::string, data_root, "",
+          "Directory whose subdirectories a campaign may name as dataset.dir (a bare name, never a path); "
+          "empty: campaigns use the built-in Fashion-MNIST only.");
 ABSL_FLAG(std::string, token_file, "",
           "Token file (\"<role> <token>\" per line); default <state_dir>/tokens, created with an admin token.");
 ABSL_FLAG(std::string, tls_cert, "", "PEM certificate; with --tls_key, serve TLS only.");
@@ -37,6 +40,7 @@ absl::StatusOr<ridge::controller::ControllerOptions> OptionsFromFlags() {
   options.token_file = absl::GetFlag(FLAGS_token_file);
   options.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   options.tls_key = absl::GetFlag(FLAGS_tls_key);
+  options.manager.data_root = absl::GetFlag(FLAGS_data_root);
   options.manager.max_concurrent = absl::GetFlag(FLAGS_max_concurrent);
   options.manager.checkpoint_every_steps = absl::GetFlag(FLAGS_checkpoint_every);
   options.manager.device.measure_every_steps = absl::GetFlag(FLAGS_measure_every);
