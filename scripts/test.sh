@@ -24,7 +24,7 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-5} OUT="$fuzz_out" bash bench/fuzz.sh | tee -a "$lo
 grep -q "fuzzers did not build" "$log" && echo "fuzz:build FAILED" >>"$log"
 
 /usr/bin/python3 - "$log" "$bazel_rc" <<'PY'
-import os, re, sys
+import glob, os, re, sys
 import xml.etree.ElementTree as ET
 
 log, bazel_rc = sys.argv[1], int(sys.argv[2])
@@ -44,9 +44,12 @@ for line in open(log, errors="replace"):
         if status != "PASSED":
             print(f"failed: {target}")
         continue
-    xml = os.path.join("bazel-testlogs", target[2:].replace(":", "/"), "test.xml")
-    if status in ("PASSED", "FAILED", "FLAKY", "TIMEOUT") and os.path.exists(xml):
-        cases = list(ET.parse(xml).getroot().iter("testcase"))
+    logs = os.path.join("bazel-testlogs", target[2:].replace(":", "/"))
+    # A sharded test has one test.xml per shard (shard_K_of_N/test.xml).
+    xmls = [os.path.join(logs, "test.xml")] if os.path.exists(os.path.join(logs, "test.xml")) else \
+        sorted(glob.glob(os.path.join(logs, "shard_*_of_*", "test.xml")))
+    if status in ("PASSED", "FAILED", "FLAKY", "TIMEOUT") and xmls:
+        cases = [c for x in xmls for c in ET.parse(x).getroot().iter("testcase")]
         bad = [c for c in cases if c.find("failure") is not None or c.find("error") is not None]
         if status != "PASSED" and not bad:
             bad = cases[:1] or [None]  # A crash or timeout after the cases ran.
