@@ -355,6 +355,7 @@ absl::Status ValidateCampaignSpec(const CampaignSpec& spec, absl::string_view pa
   }
   c.InRange(At(path, "checkpoint_every_steps"), spec.checkpoint_every_steps(), 0, 10000000);
   c.InRange(At(path, "retrain_epochs"), spec.retrain_epochs(), 0, 1000);
+  c.InRange(At(path, "scoring.finetune_steps"), spec.scoring().finetune_steps(), 0, 10000);
   c.InRange(At(path, "top_samples"), spec.top_samples(), 0, 1000);
   c.MaxChars(At(path, "name"), spec.name(), kMaxNameChars);
   c.MaxChars(At(path, "space_ref"), spec.space_ref(), kMaxPathChars);

@@ -240,5 +240,13 @@ TEST(ValidateCampaignSpec, NoTargets) {
   EXPECT_THAT(ValidateCampaignSpec(c).message(), HasSubstr("campaign.targets count: 0 must be in [1, 64]"));
 }
 
+TEST(ValidateCampaignSpec, ScoringFineTuneSteps) {
+  CampaignSpec c = ValidCampaign();
+  c.mutable_scoring()->set_finetune_steps(50);
+  EXPECT_TRUE(ValidateCampaignSpec(c).ok());
+  c.mutable_scoring()->set_finetune_steps(-1);
+  EXPECT_THAT(ValidateCampaignSpec(c).message(), HasSubstr("campaign.scoring.finetune_steps: -1 must be in [0, 10000]"));
+}
+
 }  // namespace
 }  // namespace ridge

@@ -182,9 +182,17 @@ const ScoredCandidate* BestForTarget(const SearchTarget& t, const std::vector<Ha
 
 }  // namespace
 
-absl::StatusOr<CampaignResult> FinishCampaign(TunasSearch* search, const std::function<bool()>& should_stop) {
+nn::ProxyOptions ScoringOptions(const CampaignSpec& spec) {
+  nn::ProxyOptions proxy;
+  proxy.finetune_steps = spec.scoring().finetune_steps();
+  proxy.seed = spec.seed();
+  return proxy;
+}
+
+absl::StatusOr<CampaignResult> FinishCampaign(TunasSearch* search, const nn::ProxyOptions& proxy,
+                                              const std::function<bool()>& should_stop) {
   CampaignResult result;
-  ASSIGN_OR_RETURN(result.fronts, BuildFronts(search, 512, should_stop));
+  ASSIGN_OR_RETURN(result.fronts, BuildFronts(search, proxy, should_stop));
   for (const PolicyState& p : search->policies()) {
     PolicyOutcome o;
     o.target = &p.target;

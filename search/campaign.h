@@ -60,7 +60,13 @@ struct CampaignResult {
 // policy's architecture: its argmax, or in the random baseline the scored
 // candidate of its hardware with the best reward for the target.
 // `should_stop`, if set, can end the scoring early with CANCELLED.
-absl::StatusOr<CampaignResult> FinishCampaign(TunasSearch* search, const std::function<bool()>& should_stop = nullptr);
+// Candidates are scored as the spec's `scoring` says (ScoringOptions).
+absl::StatusOr<CampaignResult> FinishCampaign(TunasSearch* search, const nn::ProxyOptions& proxy,
+                                              const std::function<bool()>& should_stop = nullptr);
+
+// How a campaign's front candidates are scored: BN recalibrated on 512 train
+// images, plus the spec's scoring.finetune_steps of fine-tuning.
+nn::ProxyOptions ScoringOptions(const CampaignSpec& spec);
 
 // Retrains every distinct front member from scratch, standalone at the proxy
 // shape, for `c.spec.retrain_epochs()` epochs on the train split, and records

@@ -122,7 +122,7 @@ absl::StatusOr<RunEnd> CampaignRun::Finish(const StopToken& stop) {
   RETURN_IF_ERROR(sink_->Said(*this, EVALUATING,
                               "scoring front candidates: proxy accuracy on the valid split after BN recalibration"));
   const auto should_stop = [&] { return stop.stop_requested(); };
-  absl::StatusOr<CampaignResult> result = FinishCampaign(search_.get(), should_stop);
+  absl::StatusOr<CampaignResult> result = FinishCampaign(search_.get(), ScoringOptions(campaign_.spec), should_stop);
   if (absl::IsCancelled(result.status())) return stop.cancelled() ? RunEnd::kCancelled : RunEnd::kStopped;
   RETURN_IF_ERROR(result.status());
   result_ = *std::move(result);

@@ -58,10 +58,10 @@ absl::StatusOr<Choices> CandidateChoices(const TunasSearch& search, HardwareFron
   return choices;
 }
 
-// Proxy accuracy (BN recalibrated, the whole valid split) and latency of
+// Proxy accuracy (supernet/proxy.h, on the whole valid split) and latency of
 // each distinct candidate; `accuracy` caches by architecture across hardware.
 absl::Status ScoreCandidates(TunasSearch* search, const Choices& choices, const SearchTarget& target,
-                             int64_t recalibration_images, const std::function<bool()>& should_stop,
+                             const nn::ProxyOptions& proxy, const std::function<bool()>& should_stop,
                              std::map<std::string, double>* accuracy, HardwareFront* front) {
   nn::Supernet& net = search->supernet();
   std::map<std::string, bool> seen;
@@ -76,9 +76,8 @@ absl::Status ScoreCandidates(TunasSearch* search, const Choices& choices, const 
     c.origin = origin;
     auto it = accuracy->find(c.arch_id);
     if (it == accuracy->end()) {
-      RETURN_IF_ERROR(net.RecalibrateBatchNorm(search->supernet_data().train, recalibration_images));
-      nn::ForwardFn f = [&net](const nn::Tensor& x, const nn::ForwardContext& ctx) { return net.Forward(x, ctx); };
-      ASSIGN_OR_RETURN(double acc, nn::Evaluate(f, search->supernet_data().valid));
+      ASSIGN_OR_RETURN(double acc,
+                       nn::ProxyAccuracy(&net, search->supernet_data().train, search->supernet_data().valid, proxy));
       it = accuracy->emplace(c.arch_id, acc).first;
     }
     c.accuracy = it->second;
@@ -101,7 +100,7 @@ void MarkFront(HardwareFront* front) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<HardwareFront>> BuildFronts(TunasSearch* search, int64_t recalibration_images,
+absl::StatusOr<std::vector<HardwareFront>> BuildFronts(TunasSearch* search, const nn::ProxyOptions& proxy,
                                                        const std::function<bool()>& should_stop) {
   std::map<std::string, double> accuracy;  // By arch id: independent of hardware.
   std::vector<HardwareFront> fronts;
@@ -110,7 +109,7 @@ absl::StatusOr<std::vector<HardwareFront>> BuildFronts(TunasSearch* search, int6
     front.hardware = hw;
     const SearchTarget* target = nullptr;
     ASSIGN_OR_RETURN(Choices choices, CandidateChoices(*search, &front, &target));
-    RETURN_IF_ERROR(ScoreCandidates(search, choices, *target, recalibration_images, should_stop, &accuracy, &front));
+    RETURN_IF_ERROR(ScoreCandidates(search, choices, *target, proxy, should_stop, &accuracy, &front));
     MarkFront(&front);
     fronts.push_back(std::move(front));
   }

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "search/tunas.h"
+#include "supernet/proxy.h"
 
 namespace ridge::search {
 
@@ -35,10 +36,11 @@ struct HardwareFront {
   double ref_latency_ms = 0;
 };
 
-// Scores every candidate and builds one front per hardware, in the order the
-// hardware first appears among the policies. `should_stop`, if set, is asked
-// before each candidate: true ends the scoring with CANCELLED.
-absl::StatusOr<std::vector<HardwareFront>> BuildFronts(TunasSearch* search, int64_t recalibration_images = 512,
+// Scores every candidate by nn::ProxyAccuracy under `proxy` and builds one
+// front per hardware, in the order the hardware first appears among the
+// policies. `should_stop`, if set, is asked before each candidate: true ends
+// the scoring with CANCELLED.
+absl::StatusOr<std::vector<HardwareFront>> BuildFronts(TunasSearch* search, const nn::ProxyOptions& proxy,
                                                        const std::function<bool()>& should_stop = nullptr);
 
 }  // namespace ridge::search

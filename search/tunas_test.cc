@@ -189,7 +189,7 @@ TEST(Tunas, CoarseThenFineFreezesEachPolicysCoarseResult) {
   EXPECT_TRUE(kernels_learned);
   EXPECT_EQ(s->Step().status().code(), absl::StatusCode::kFailedPrecondition);
   // The fronts show each policy's coarse result next to its fine argmax.
-  absl::StatusOr<std::vector<HardwareFront>> fronts = BuildFronts(s.get(), 128);
+  absl::StatusOr<std::vector<HardwareFront>> fronts = BuildFronts(s.get(), nn::ProxyOptions{128});
   ASSERT_TRUE(fronts.ok()) << fronts.status();
   bool coarse_candidate = false;
   for (const HardwareFront& f : *fronts) {
@@ -249,7 +249,7 @@ TEST(Fronts, OnePerHardwareWithNonDominatedPoints) {
   nn::Dataset data = SmallData();
   auto s = *TunasSearch::Create(*LoadZooSpace("fmnist_uib"), Targets(), data, SmallOptions());
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(s->Step().ok());
-  absl::StatusOr<std::vector<HardwareFront>> fronts = BuildFronts(s.get(), 128);
+  absl::StatusOr<std::vector<HardwareFront>> fronts = BuildFronts(s.get(), nn::ProxyOptions{128});
   ASSERT_TRUE(fronts.ok()) << fronts.status();
   ASSERT_EQ(fronts->size(), 2u);
   EXPECT_EQ((*fronts)[0].hardware, "pixel6_cpu");
@@ -265,6 +265,37 @@ TEST(Fronts, OnePerHardwareWithNonDominatedPoints) {
       }
     }
     EXPECT_TRUE(reference);
+  }
+}
+
+TEST(Fronts, FineTunedScoringLeavesTheSupernetAsItWas) {
+  nn::Dataset data = SmallData();
+  auto s = *TunasSearch::Create(*LoadZooSpace("fmnist_uib"), Targets(), data, SmallOptions());
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(s->Step().ok());
+  const auto plain = BuildFronts(s.get(), nn::ProxyOptions{128});
+  nn::ProxyOptions tuned{128};
+  tuned.finetune_steps = 3;  // A copy of each candidate trains; the shared weights do not.
+  const auto fine = BuildFronts(s.get(), tuned);
+  ASSERT_TRUE(plain.ok() && fine.ok()) << plain.status() << fine.status();
+  bool changed = false;
+  for (size_t h = 0; h < plain->size(); ++h) {
+    ASSERT_EQ((*plain)[h].candidates.size(), (*fine)[h].candidates.size());
+    for (const ScoredCandidate& c : (*fine)[h].candidates) {
+      EXPECT_GE(c.accuracy, 0);
+      EXPECT_LE(c.accuracy, 1);
+    }
+    for (size_t i = 0; i < (*plain)[h].candidates.size(); ++i) {
+      changed |= (*plain)[h].candidates[i].accuracy != (*fine)[h].candidates[i].accuracy;
+    }
+  }
+  EXPECT_TRUE(changed);  // Fine-tuning moved some score.
+  // Scoring without fine-tuning again gives the first scores: the supernet is unchanged.
+  const auto again = BuildFronts(s.get(), nn::ProxyOptions{128});
+  ASSERT_TRUE(again.ok());
+  for (size_t h = 0; h < plain->size(); ++h) {
+    for (size_t i = 0; i < (*plain)[h].candidates.size(); ++i) {
+      EXPECT_EQ((*plain)[h].candidates[i].accuracy, (*again)[h].candidates[i].accuracy);
+    }
   }
 }
 
