@@ -41,7 +41,10 @@ std::string Num(double v, int digits = 4) {
   return absl::StrFormat("%.*g", digits, v);
 }
 
-std::string Percent(double fraction) { return absl::StrFormat("%.1f%%", 100 * fraction); }
+// A model scored on no architecture has NaN figures: shown as a dash.
+std::string Percent(double fraction) {
+  return std::isfinite(fraction) ? absl::StrFormat("%.1f%%", 100 * fraction) : "—";
+}
 
 std::string Page(absl::string_view title, absl::string_view body, absl::string_view body_attrs = "",
                  absl::string_view script = "") {

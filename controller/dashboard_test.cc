@@ -1,5 +1,6 @@
 #include "controller/dashboard.h"
 
+#include <cmath>
 #include <string>
 
 #include "absl/strings/match.h"
@@ -221,6 +222,21 @@ TEST(EstimateEtaSecondsTest, RateOfTheCurrentStageOnly) {
   ProgressEvent resumed = Event(COARSE, 10, 100, 500000);
   resumed.set_message("resumed from the checkpoint at step 10");
   EXPECT_DOUBLE_EQ(EstimateEtaSeconds({Event(COARSE, 5, 100, 0), resumed, Event(COARSE, 20, 100, 502000)}), 16);
+}
+
+TEST(LatencyHtmlTest, AModelScoredOnNothingShowsDashesNotNaN) {
+  LatencyReportResponse report;
+  report.set_device_key("vm");
+  ModelReport& lookup = *report.add_models();
+  lookup.set_model("lookup_table");
+  lookup.set_spearman(std::nan(""));
+  lookup.set_kendall(std::nan(""));
+  lookup.set_mape(std::nan(""));
+  lookup.set_within_10pct(std::nan(""));
+  lookup.set_failed(5);
+  const std::string html = LatencyHtml(report);
+  EXPECT_FALSE(absl::StrContains(html, "nan")) << html;
+  EXPECT_TRUE(absl::StrContains(html, "lookup_table")) << html;
 }
 
 TEST(UrlEncodeTest, KeepsOnlyUnreserved) {
