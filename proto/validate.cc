@@ -265,9 +265,10 @@ absl::Status ValidateSearchSpace(const SearchSpace& space, absl::string_view pat
   return c.Finish();
 }
 
-absl::Status ValidateCampaignSpec(const CampaignSpec& spec, absl::string_view path) {
-  Checker c;
-  const bool two_stage = spec.has_coarse_space() || !spec.coarse_space_ref().empty();
+namespace {
+
+// The campaign's stages: one space, or a coarse space with its fine stage.
+void CheckStages(const CampaignSpec& spec, const std::string& path, bool two_stage, Checker& c) {
   if (int{spec.has_space()} + int{!spec.space_ref().empty()} + int{spec.has_coarse_space()} +
           int{!spec.coarse_space_ref().empty()} != 1) {
     c.Fail(path, "exactly one of space, space_ref, coarse_space and coarse_space_ref must be set");
@@ -291,7 +292,9 @@ absl::Status ValidateCampaignSpec(const CampaignSpec& spec, absl::string_view pa
   CheckChoices(c, spec.fine().mid_dw_kernel(), At(path, "fine.mid_dw_kernel"), false, dw);
   CheckChoices(c, spec.fine().expansion(), At(path, "fine.expansion"), false,
                [&](const std::string& p, float v) { c.InRangeReal(p, double{v}, 1.0, kMaxExpansion); });
+}
 
+void CheckDataset(const CampaignSpec& spec, const std::string& path, Checker& c) {
   const DatasetSpec& data = spec.dataset();
   if (!data.name().empty() && data.name() != "fashion_mnist") {
     c.Fail(At(path, "dataset.name"), absl::StrCat("'", data.name(), "' is not one of {fashion_mnist}"));
@@ -303,7 +306,9 @@ absl::Status ValidateCampaignSpec(const CampaignSpec& spec, absl::string_view pa
                                              int64_t{data.train_images()} + data.valid_images(),
                                              " must be <= 60000"));
   }
+}
 
+void CheckTraining(const CampaignSpec& spec, const std::string& path, bool two_stage, Checker& c) {
   const TrainingSpec& t = spec.training();
   std::string tp = At(path, "training");
   c.InRange(At(tp, "coarse_steps"), t.coarse_steps(), 0, 10000000);
@@ -324,7 +329,9 @@ absl::Status ValidateCampaignSpec(const CampaignSpec& spec, absl::string_view pa
   c.Fraction(At(tp, "filter_warmup_fraction"), t.filter_warmup_fraction());
   c.InRange(At(tp, "threads"), t.threads(), 0, 1024);
   if (!Optimizer_IsValid(t.optimizer())) c.Fail(At(tp, "optimizer"), absl::StrCat(t.optimizer(), " is not a known optimizer"));
+}
 
+void CheckTargets(const CampaignSpec& spec, const std::string& path, Checker& c) {
   c.InRange(At(path, "targets count"), spec.targets_size(), 1, 64);
   std::set<std::string> keys;
   for (int i = 0; i < spec.targets_size(); ++i) {
@@ -349,6 +356,18 @@ absl::Status ValidateCampaignSpec(const CampaignSpec& spec, absl::string_view pa
     c.MaxChars(At(p, "hardware"), target.hardware(), kMaxPathChars);
     if (!target.device_key().empty()) c.Merge(ValidateDeviceKey(target.device_key(), At(p, "device_key")));
   }
+}
+
+}  // namespace
+
+absl::Status ValidateCampaignSpec(const CampaignSpec& spec, absl::string_view path) {
+  Checker c;
+  const std::string p(path);
+  const bool two_stage = spec.has_coarse_space() || !spec.coarse_space_ref().empty();
+  CheckStages(spec, p, two_stage, c);
+  CheckDataset(spec, p, c);
+  CheckTraining(spec, p, two_stage, c);
+  CheckTargets(spec, p, c);
   if (spec.has_deployment()) {
     c.Merge(ValidateShape(spec.deployment().input(), At(path, "deployment.input")));
     c.InRange(At(path, "deployment.num_classes"), spec.deployment().num_classes(), 1, kMaxClasses);

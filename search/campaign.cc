@@ -238,7 +238,6 @@ absl::StatusOr<double> RetrainOne(const ResolvedCampaign& c, const nn::Dataset& 
                      return net->Forward(x, ctx);
                    }, data.test));
   if (!weights_dir.empty()) {
-    RETURN_IF_ERROR(MakeDirectories(weights_dir, "weights"));
     // The header `ridge train` writes, so `ridge export --checkpoint` reads it.
     const nn::CheckpointHeader header{"standalone", CanonicalEncoding(candidate.arch),
                                       absl::StrCat("name=", candidate.arch_id, "\nretrain_epochs=", epochs), 0,
@@ -256,6 +255,7 @@ absl::Status RetrainFront(const ResolvedCampaign& c, const nn::Dataset& data, Ca
                           const std::function<bool()>& should_stop, const std::string& weights_dir) {
   const int epochs = c.spec.retrain_epochs();
   if (epochs <= 0) return absl::OkStatus();
+  if (!weights_dir.empty()) RETURN_IF_ERROR(MakeDirectories(weights_dir, "weights"));
   std::map<std::string, double> accuracy;  // By architecture: fronts share members.
   for (HardwareFront& f : result->fronts) {
     for (ScoredCandidate& candidate : f.candidates) {
