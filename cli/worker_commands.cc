@@ -1,4 +1,4 @@
-// `ridge worker list`, `ridge latency measure` and `ridge latency report`:
+// `ridge worker list`, `ridge latency measure|report|import`:
 // the client side of measurement workers and measured latency models.
 #include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
@@ -7,7 +7,9 @@
 #include "cli/client.h"
 #include "cli/command.h"
 #include "cli/flags.h"
+#include "cli/latency_csv.h"
 #include "cli/output.h"
+#include "common/files.h"
 #include "common/status_macros.h"
 
 ABSL_FLAG(std::string, device, "", "Device key of the measurement workers, e.g. zen5-2c.");
@@ -99,7 +101,8 @@ absl::Status Report(const std::vector<std::string>&, std::string* out) {
   if (format == "json") {
     JsonWriter json;
     json.BeginObject().Key("device_key").String(response.device_key());
-    json.Key("measurements").Int(response.measurements()).Key("train").Int(response.train());
+    json.Key("measurements").Int(response.measurements()).Key("imported").Int(response.imported());
+    json.Key("train").Int(response.train());
     json.Key("held_out").Int(response.held_out()).Key("models").BeginObject();
     for (const ModelReport& m : response.models()) {
       json.Key(m.model()).BeginObject();
@@ -120,8 +123,24 @@ absl::Status Report(const std::vector<std::string>&, std::string* out) {
     table.AddRow({m.model(), absl::StrCat(m.n()), FormatDouble(m.spearman()), FormatDouble(m.kendall()),
                   FormatDouble(m.mape() * 100, 3), FormatDouble(m.within_10pct()), absl::StrCat(m.failed())});
   }
-  *out = absl::StrCat("device ", response.device_key(), ": ", response.measurements(), " measured architectures, ",
+  *out = absl::StrCat("device ", response.device_key(), ": ", response.measurements(), " measured architectures (",
+                      response.imported(), " imported), ",
                       response.train(), " to fit, ", response.held_out(), " held out\n\n", table.Render(), errors);
+  return absl::OkStatus();
+}
+
+absl::Status Import(const std::vector<std::string>& args, std::string* out) {
+  if (absl::GetFlag(FLAGS_device).empty()) return absl::InvalidArgumentError("--device: empty; name the device key");
+  ASSIGN_OR_RETURN(std::string text, ReadFileToString(args[0], 16 << 20));
+  ASSIGN_OR_RETURN(ImportLatenciesRequest request, ParseLatencyCsv(text, args[0], absl::GetFlag(FLAGS_device)));
+  ASSIGN_OR_RETURN(Connection c, ConnectFromFlags());
+  ImportLatenciesResponse response;
+  grpc::Status s = c.measurements->ImportLatencies(c.Context(120).get(), request, &response);
+  if (!s.ok()) return RpcError(s, "ImportLatencies", c.target);
+  *out = absl::StrCat("device ", request.device_key(), ": ", response.stored(), " of ", response.received(),
+                      " measurements stored (", response.already_present(), " already present); ", response.total(),
+                      " in all. Score the models with `ridge latency report --device=", request.device_key(),
+                      " --base_hardware=NAME`\n");
   return absl::OkStatus();
 }
 
@@ -139,6 +158,11 @@ void AddWorkerCommands(std::vector<Command>* commands) {
                        "Fit the lookup-table, calibrated-roofline and hybrid models of --device on its measurements "
                        "and score them on held-out architectures.",
                        WithConnectionFlags({"device", "held_out", "seed", "base_hardware", "format"}), 0, 0, Report});
+  commands->push_back({"latency import", "FILE.csv",
+                       "Store latencies measured elsewhere as measurements of --device (columns arch, latency_ms, and "
+                       "optionally runtime, threads, precision, repeats); all rows or none, and a row already "
+                       "imported is not stored again.",
+                       WithConnectionFlags({"device"}), 1, 1, Import});
 }
 
 }  // namespace ridge::cli

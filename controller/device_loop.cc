@@ -3,7 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "latency/hardware_profiles.h"
-#include "latency/calibrated_roofline_model.h"
+#include "latency/model_selection.h"
 #include "proto/architecture.h"
 
 namespace ridge::controller {
@@ -47,14 +47,16 @@ absl::Status DeviceLoop::Refit(const std::string& key) {
     if (p.target.device_key == key) base = p.target.profile;
   }
   base.set_name(ProfileNameForKey(key));
-  // The roofline calibrated on end-to-end times: on this kind of machine it
-  // predicts better than the per-layer fit and the hybrid (docs/decisions.md).
-  for (MeasuredArch& a : train) a.layer_ms.clear();
-  ASSIGN_OR_RETURN(std::unique_ptr<CalibratedRooflineModel> calibrated, FitCalibratedRoofline(train, base));
-  std::shared_ptr<const LatencyModel> model = std::move(calibrated);
   fitted_on_[key] = stored.size();
-  say_(absl::StrCat("device ", key, ": pricing with ", model->name(), " fitted on ", stored.size(),
-                    " measurements"));
+  // Each device's own measurements choose its model (latency/model_selection.h).
+  absl::StatusOr<ModelChoice> choice = SelectLatencyModel(train, base);
+  if (absl::IsFailedPrecondition(choice.status())) {
+    say_(absl::StrCat("device ", key, ": still priced by its roofline: ", choice.status().message()));
+    return absl::OkStatus();
+  }
+  RETURN_IF_ERROR(choice.status());
+  say_(absl::StrCat("device ", key, ": pricing with ", DescribeChoice(*choice)));
+  std::shared_ptr<const LatencyModel> model = std::move(choice->model);
   search_->SetDeviceModel(key, std::move(model));
   return absl::OkStatus();
 }

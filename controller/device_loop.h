@@ -1,8 +1,8 @@
 // The closed loop between a campaign and its measurement workers (docs/design.md
 // §4, 6 and 7), for targets that name a device key:
-// - at the start, the target is priced by its roofline calibrated on the
-//   key's stored measurements, if there are enough, else by its roofline
-//   profile;
+// - at the start, the target is priced by the latency model that
+//   cross-validates best on the key's stored measurements (measured by
+//   workers or imported), if there are enough, else by its roofline profile;
 // - during the search, every `measure_every` steps the architecture just
 //   trained is queued for measurement, and every `refit_every` steps the
 //   model is refitted on whatever has been measured since;
@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "controller/job_queue.h"
 #include "latency/latency_model.h"
+#include "latency/model_selection.h"
 #include "search/tunas.h"
 
 namespace ridge::controller {
@@ -29,7 +30,7 @@ namespace ridge::controller {
 struct DeviceLoopOptions {
   int64_t measure_every_steps = 50;
   int64_t refit_every_steps = 200;
-  int min_measurements = 8;  // Fewer: keep the roofline.
+  int min_measurements = kMinMeasurementsToPrice;  // Fewer: keep the roofline.
   absl::Duration front_timeout = absl::Minutes(10);
 };
 

@@ -236,11 +236,39 @@ absl::StatusOr<bool> JobStore::FailJob(const std::string& worker_id, const std::
   return quarantined;
 }
 
+absl::StatusOr<int> JobStore::ImportMeasurements(const std::vector<std::pair<JobRecord, Measurement>>& items,
+                                                 int64_t now_ms) {
+  absl::MutexLock lock(&mu_);
+  Transaction txn(db_, "ImportMeasurements");
+  RETURN_IF_ERROR(txn.BeginWrite());
+  Statement job(db_, absl::StrCat("INSERT OR IGNORE INTO jobs (", kJobColumns, ", queue_order) VALUES (?1, ?2, '', 0, ",
+                                  "?3, ?4, ?5, ?6, 0, 0, '', ?7, 0)"),
+                "ImportMeasurements: job");
+  Statement measurement(db_, "INSERT INTO measurements (job_id, device_key, arch_id, median_ms, measurement, time_ms) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        "ImportMeasurements: measurement");
+  int stored = 0;
+  for (const auto& [j, m] : items) {
+    job.Reset();
+    job.BindText(1, j.job_id).BindText(2, j.device_key).BindBlob(3, j.architecture.SerializeAsString());
+    job.BindBlob(4, j.protocol.SerializeAsString()).BindInt(5, static_cast<int>(JobState::kDone));
+    RETURN_IF_ERROR(job.BindText(6, kImportWorker).BindInt(7, now_ms).Run());
+    if (sqlite3_changes(db_) == 0) continue;  // Imported before.
+    measurement.Reset();
+    measurement.BindText(1, j.job_id).BindText(2, j.device_key).BindText(3, m.arch_id()).BindDouble(4, m.median_ms());
+    RETURN_IF_ERROR(measurement.BindBlob(5, m.SerializeAsString()).BindInt(6, now_ms).Run());
+    ++stored;
+  }
+  RETURN_IF_ERROR(txn.Commit());
+  return stored;
+}
+
 absl::StatusOr<std::map<JobState, int64_t>> JobStore::JobCounts(const std::string& device_key) {
   absl::MutexLock lock(&mu_);
-  Statement select(db_, "SELECT state, COUNT(*) FROM jobs WHERE ?1 = '' OR device_key = ?1 GROUP BY state",
+  Statement select(db_, "SELECT state, COUNT(*) FROM jobs WHERE (?1 = '' OR device_key = ?1) AND worker_id != ?2 "
+                        "GROUP BY state",
                    "JobCounts");
-  select.BindText(1, device_key);
+  select.BindText(1, device_key).BindText(2, kImportWorker);
   std::map<JobState, int64_t> counts;
   while (true) {
     ASSIGN_OR_RETURN(bool row, select.Step());

@@ -35,6 +35,10 @@ struct WorkerRecord {
   int64_t jobs_failed = 0;
 };
 
+// The worker ID of imported measurements' jobs; no worker can register it
+// (worker IDs are issued by the controller).
+inline constexpr char kImportWorker[] = "import";
+
 enum class JobState { kQueued = 0, kLeased = 1, kDone = 2, kFailed = 3 };
 const char* JobStateName(JobState state);
 
@@ -86,7 +90,13 @@ class JobStore {
   // `worker_id` holds the job's lease and it has not run out at `now_ms`.
   absl::StatusOr<bool> FailJob(const std::string& worker_id, const std::string& job_id, const std::string& error,
                                int max_attempts, int quarantine_after, int64_t now_ms);
-  // Jobs per state of a device key (all keys when empty).
+  // Stores measurements taken elsewhere (ImportLatencies), in one
+  // transaction: each as a job already done by kImportWorker, with its
+  // measurement. A job whose ID is present already is skipped, so the same
+  // import twice stores nothing new. Returns how many were stored.
+  absl::StatusOr<int> ImportMeasurements(const std::vector<std::pair<JobRecord, Measurement>>& items, int64_t now_ms);
+  // Jobs per state of a device key (all keys when empty); imported
+  // measurements are not jobs anyone ran, and are left out.
   absl::StatusOr<std::map<JobState, int64_t>> JobCounts(const std::string& device_key);
   // A device's measurements with their architectures, oldest first.
   absl::StatusOr<std::vector<std::pair<Architecture, Measurement>>> Measurements(const std::string& device_key);

@@ -54,6 +54,9 @@ absl::StatusOr<LatencyReportResponse> DeviceLatencyReport(JobQueue* queue, const
   LatencyReportResponse response;
   response.set_device_key(request.device_key());
   ToProto(report, &response);
+  int imported = 0;
+  for (const auto& [arch, m] : stored) imported += !m.imported_from().empty();
+  response.set_imported(imported);
   return response;
 }
 

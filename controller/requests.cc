@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "latency/hardware_profiles.h"
+#include "proto/layers.h"
 #include "proto/validate.h"
 #include "zoo/zoo.h"
 
@@ -281,6 +282,56 @@ absl::Status Validate(const LatencyReportRequest& request) {
   }
   if (request.base_hardware().empty()) return absl::OkStatus();
   return CheckBuiltinHardware("base_hardware", request.base_hardware());
+}
+
+namespace {
+
+// A runtime name: [a-z0-9_.-], at most 32 characters (empty: not given).
+absl::Status CheckRuntime(absl::string_view field, const std::string& runtime) {
+  RETURN_IF_ERROR(CheckText(field, runtime, 32));
+  for (char c : runtime) {
+    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
+          c == '_' || c == '.' || c == '-')) {
+      return Invalid(field, absl::StrCat(Quoted(runtime), " may hold only a-z, 0-9, _ . -"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateImported(const ImportedLatency& m, const std::string& field) {
+  RETURN_IF_ERROR(ValidateArchitecture(m.architecture(), absl::StrCat(field, ".architecture")));
+  RETURN_IF_ERROR(WithContext(InferLayers(m.architecture()).status(), absl::StrCat(field, ".architecture")));
+  if (!(m.latency_ms() > 0 && m.latency_ms() <= 1e7)) {
+    return Invalid(absl::StrCat(field, ".latency_ms"), absl::StrCat(m.latency_ms(), " must be in (0, 1e7]"));
+  }
+  RETURN_IF_ERROR(CheckRuntime(absl::StrCat(field, ".runtime"), m.runtime()));
+  RETURN_IF_ERROR(CheckRange(absl::StrCat(field, ".threads"), m.threads(), 0, 1024));
+  RETURN_IF_ERROR(CheckRange(absl::StrCat(field, ".repeats"), m.repeats(), 0, 1000000));
+  if (!m.precision().empty()) {
+    RETURN_IF_ERROR(CheckOneOf(absl::StrCat(field, ".precision"), m.precision(), {"fp32", "fp16", "bf16", "int8"},
+                               "precision"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status Validate(const ImportLatenciesRequest& request) {
+  RETURN_IF_ERROR(ValidateDeviceKey(request.device_key(), "device_key"));
+  RETURN_IF_ERROR(CheckText("source", request.source(), 256));
+  const int n = request.measurements_size();
+  if (n == 0) return Invalid("measurements", "empty; give at least one");
+  if (n > kMaxImportedLatencies) {
+    return Invalid("measurements", absl::StrCat(n, " measurements; at most ", kMaxImportedLatencies, " per import"));
+  }
+  for (int i = 0; i < n; ++i) {
+    const ImportedLatency& m = request.measurements(i);
+    // The source row, when given, is what the user can find in their file.
+    const std::string field = m.row() > 0 ? absl::StrCat("measurements[", i, "] (row ", m.row(), ")")
+                                          : absl::StrCat("measurements[", i, "]");
+    RETURN_IF_ERROR(ValidateImported(m, field));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Validate(const PredictRequest& request) {

@@ -47,6 +47,10 @@ absl::Status Validate(const ReportMeasurementRequest& request);
 absl::Status Validate(const ListWorkersRequest& request);
 absl::Status Validate(const MeasureRequest& request);
 absl::Status Validate(const LatencyReportRequest& request);
+// At most this many measurements per ImportLatencies call (about 3 MB of
+// architectures, under gRPC's 4 MiB message limit).
+inline constexpr int kMaxImportedLatencies = 5000;
+absl::Status Validate(const ImportLatenciesRequest& request);
 // LatencyService (Predict and Explain) and HardwareService.
 absl::Status Validate(const PredictRequest& request);
 absl::Status Validate(const ListHardwareRequest& request);

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "controller/latency_import.h"
 #include "controller/latency_report.h"
 #include "controller/services.h"
 
@@ -67,6 +68,15 @@ grpc::Status MeasurementServiceImpl::LatencyReport(grpc::ServerContext* context,
                                                    LatencyReportResponse* response) {
   return Serve(tokens_, context, Role::kClient, *request, [&]() -> absl::Status {
     ASSIGN_OR_RETURN(*response, DeviceLatencyReport(queue_, *request));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status MeasurementServiceImpl::ImportLatencies(grpc::ServerContext* context,
+                                                     const ImportLatenciesRequest* request,
+                                                     ImportLatenciesResponse* response) {
+  return Serve(tokens_, context, Role::kClient, *request, [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(*response, controller::ImportLatencies(queue_->store(), *request, absl::ToUnixMillis(absl::Now())));
     return absl::OkStatus();
   });
 }

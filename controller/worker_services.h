@@ -37,6 +37,8 @@ class MeasurementServiceImpl final : public MeasurementService::Service {
                        MeasureResponse* response) override;
   grpc::Status LatencyReport(grpc::ServerContext* context, const LatencyReportRequest* request,
                              LatencyReportResponse* response) override;
+  grpc::Status ImportLatencies(grpc::ServerContext* context, const ImportLatenciesRequest* request,
+                               ImportLatenciesResponse* response) override;
 
  private:
   JobQueue* queue_;

@@ -8,6 +8,7 @@
 #include "latency/calibrated_roofline_model.h"
 #include "latency/hybrid_model.h"
 #include "latency/lookup_table_model.h"
+#include "latency/model_selection.h"
 
 namespace ridge {
 namespace {
@@ -67,6 +68,14 @@ absl::StatusOr<LatencyModelReport> BuildLatencyModelReport(
   report.models.push_back(FitAndScore("hybrid", FitHybrid(train, base_profile), held_out));
   report.models.push_back({absl::StrCat("roofline:", base_profile.name()),
                            ScoreModel(*MakeRooflineModel(base_profile), held_out)});
+  // What a campaign would price with: the model chosen by cross-validation
+  // on the train side alone, then scored on the held-out side.
+  absl::StatusOr<ModelChoice> choice = SelectLatencyModel(train, base_profile, seed);
+  if (!choice.ok()) {
+    report.models.push_back({"selected", choice.status()});
+  } else {
+    report.models.push_back({absl::StrCat("selected:", choice->name), ScoreModel(*choice->model, held_out)});
+  }
   return report;
 }
 

@@ -32,7 +32,9 @@ struct LatencyModelReport {
   // In this order: "lookup_table" (FitLookupTable), "calibrated_roofline"
   // (FitCalibratedRoofline on end-to-end times only), "calibrated_roofline_per_layer"
   // (FitCalibratedRoofline with the per-layer times too), "hybrid" (FitHybrid),
-  // and "roofline:BASE" (MakeRooflineModel(base_profile)).
+  // "roofline:BASE" (MakeRooflineModel(base_profile)), and "selected:NAME",
+  // the model SelectLatencyModel picks from the train side (what a campaign
+  // prices with), or "selected" with the reason none could be picked.
   std::vector<NamedModelScore> models;
 };
 

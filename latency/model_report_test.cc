@@ -52,12 +52,13 @@ TEST_F(ModelReportTest, FitsAndScoresEveryModelInOrder) {
   EXPECT_EQ(report.measurements, 80);
   EXPECT_EQ(report.train, 60);
   EXPECT_EQ(report.held_out, 20);
-  ASSERT_EQ(report.models.size(), 5u);
+  ASSERT_EQ(report.models.size(), 6u);
   EXPECT_EQ(report.models[0].model, "lookup_table");
   EXPECT_EQ(report.models[1].model, "calibrated_roofline");
   EXPECT_EQ(report.models[2].model, "calibrated_roofline_per_layer");
   EXPECT_EQ(report.models[3].model, "hybrid");
   EXPECT_EQ(report.models[4].model, "roofline:good_base");
+  EXPECT_THAT(report.models[5].model, testing::StartsWith("selected:"));
   for (const NamedModelScore& m : report.models) {
     if (m.score.ok()) PrintScore(m.model, *m.score);
   }
@@ -72,12 +73,17 @@ TEST_F(ModelReportTest, FitsAndScoresEveryModelInOrder) {
   ExpectSameScore(report.models[3].score, ScoreModel(**FitHybrid(train, GoodBase()), held));
   ExpectSameScore(report.models[4].score, ScoreModel(*MakeRooflineModel(GoodBase()), held));
   EXPECT_GE(report.models[1].score->spearman, 0.9);
+  // The selected model is one of the candidates, refitted on the train side.
+  const std::string selected = report.models[5].model.substr(9);
+  for (int i = 0; i < 4; ++i) {
+    if (report.models[i].model == selected) ExpectSameScore(report.models[5].score, report.models[i].score);
+  }
 }
 
 TEST_F(ModelReportTest, AFitFailureIsThatModelsError) {
   const LatencyModelReport report =
       *BuildLatencyModelReport("dev", WithoutLayerTimes(All()), WrongBase(), 0.25, 1);
-  ASSERT_EQ(report.models.size(), 5u);
+  ASSERT_EQ(report.models.size(), 6u);
   EXPECT_EQ(report.models[0].score.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(report.models[0].score.status().message(),
               HasSubstr("lookup table: none of the 60 training measurements has per-layer times"));

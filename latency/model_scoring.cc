@@ -71,6 +71,13 @@ absl::StatusOr<ModelScore> ScoreModel(const LatencyModel& model,
     predicted.push_back(*p);
     measured.push_back(m.latency_ms);
   }
+  return ScorePredictions(predicted, measured, score.failed);
+}
+
+ModelScore ScorePredictions(const std::vector<double>& predicted, const std::vector<double>& measured,
+                            int failed) {
+  ModelScore score;
+  score.failed = failed;
   score.n = predicted.size();
   score.spearman = SpearmanRho(predicted, measured);
   score.kendall = KendallTau(predicted, measured);

@@ -35,6 +35,11 @@ struct ModelScore {
 absl::StatusOr<ModelScore> ScoreModel(const LatencyModel& model,
                                       const std::vector<MeasuredArch>& held_out);
 
+// The metrics of ModelScore from predictions and measurements of the same
+// architectures (equal sizes; measured > 0), with `failed` carried over.
+ModelScore ScorePredictions(const std::vector<double>& predicted, const std::vector<double>& measured,
+                            int failed);
+
 // Splits by architecture ID: IDs are ordered by a seeded hash, and the first
 // round(fraction * distinct IDs) go to `held_out`. Every measurement of one
 // architecture lands on the same side; both outputs keep the input order.
