@@ -30,6 +30,7 @@ void AddTrainCommands(std::vector<Command>* commands);
 void AddSupernetCommands(std::vector<Command>* commands);
 void AddSearchCommands(std::vector<Command>* commands);
 void AddSpaceCommands(std::vector<Command>* commands);
+void AddSpaceShowCommands(std::vector<Command>* commands);
 void AddCampaignCommands(std::vector<Command>* commands);
 void AddUpCommand(std::vector<Command>* commands);
 void AddInferCommands(std::vector<Command>* commands);

@@ -27,7 +27,8 @@ ABSL_FLAG(int, threads, 0, "oneDNN threads; 0 means all cores.");
 ABSL_FLAG(int64_t, seed, 1, "Seed of weights, shuffling and augmentation.");
 ABSL_FLAG(double, lr, 0.1, "Peak learning rate (cosine schedule with linear warmup).");
 ABSL_FLAG(std::string, optimizer, "sgd", "sgd (Nesterov momentum) or rmsprop.");
-ABSL_FLAG(int, train_images, 50000, "Training images used (the train split has 50000).");
+ABSL_FLAG(int, train_images, 0,
+          "Training images used: a prefix of the train split (Fashion-MNIST's has 50000); 0 means all of it.");
 ABSL_FLAG(bool, augment, true, "Random crop with padding and horizontal flip.");
 ABSL_FLAG(bool, evaluate, true, "Evaluate on the valid and test splits after training.");
 ABSL_FLAG(std::string, checkpoint, "", "Checkpoint file: written after every epoch (train); read (eval); written every N steps and on Ctrl-C, "
@@ -38,7 +39,16 @@ ABSL_FLAG(int, count, 0,
 ABSL_FLAG(std::string, distill, "",
           "Soft-label file of a teacher (`ridge train --save_soft_labels`) to learn from as well as the labels.");
 ABSL_FLAG(double, distill_alpha, 0.5, "With --distill: the teacher's weight in the loss, in [0, 1].");
-ABSL_FLAG(std::string, data_dir, ridge::nn::kFashionMnistDir, "Directory of the Fashion-MNIST IDX files.");
+ABSL_FLAG(std::string, data, "",
+          "Dataset directory, laid out as --data_format says (docs/data.md); empty: Fashion-MNIST in "
+          "/usr/share/datasets/fashion-mnist.");
+ABSL_FLAG(std::string, data_dir, ridge::nn::kFashionMnistDir, "--data's older name: the dataset directory.");
+ABSL_FLAG(std::string, data_format, "idx",
+          "Layout of --data: idx (IDX files as Fashion-MNIST's), cifar10, cifar100 (their binary releases) or "
+          "image_folder (DIR/<class>/*.png|*.jpg|*.jpeg, resized to the network's input).");
+ABSL_FLAG(int64_t, split_seed, 0,
+          "Seed of the shuffle that carves the valid split (cifar10, cifar100, image_folder) and the test split "
+          "(image_folder) from the training images.");
 
 ABSL_FLAG(std::string, space, "", "Search space: a built-in name (fmnist_uib) or a textproto file.");
 ABSL_FLAG(int, samples, 5, "Random subnets to score after supernet training.");
@@ -92,7 +102,7 @@ absl::StatusOr<TrainingFlags> TrainingFlagsFromCommandLine() {
   RETURN_IF_ERROR(CheckRange("epochs", t.epochs, 1, 1000));
   RETURN_IF_ERROR(CheckRange("batch", t.batch, 1, 4096));
   RETURN_IF_ERROR(CheckRange("threads", t.threads, 0, 1024));
-  RETURN_IF_ERROR(CheckRange("train_images", t.train_images, t.batch, 50000));
+  if (t.train_images != 0) RETURN_IF_ERROR(CheckRange("train_images", t.train_images, t.batch, 10000000));
   t.lr = absl::GetFlag(FLAGS_lr);
   if (!(t.lr > 0 && t.lr < 100)) return absl::InvalidArgumentError(absl::StrCat("--lr: ", t.lr, " must be in (0, 100)"));
   const std::string optimizer = absl::GetFlag(FLAGS_optimizer);
@@ -111,6 +121,32 @@ absl::StatusOr<TrainingFlags> TrainingFlagsFromCommandLine() {
   }
   t.distill_alpha = static_cast<float>(alpha);
   return t;
+}
+
+absl::StatusOr<nn::DatasetOptions> DatasetFlags(int64_t train_images, const Shape& input) {
+  nn::DatasetOptions o;
+  ASSIGN_OR_RETURN(o.format, WithContext(nn::ParseDataFormat(absl::GetFlag(FLAGS_data_format)), "--data_format"));
+  const std::string data = absl::GetFlag(FLAGS_data), data_dir = absl::GetFlag(FLAGS_data_dir);
+  if (!data.empty() && data_dir != nn::kFashionMnistDir && data_dir != data) {
+    return absl::InvalidArgumentError("--data and --data_dir: give one (--data_dir is --data's older name)");
+  }
+  o.dir = data.empty() ? data_dir : data;
+  if (o.dir.empty() || o.dir.size() > kMaxPathChars) {
+    return absl::InvalidArgumentError(absl::StrCat("--data: ", Quoted(o.dir), " must have 1 to ", kMaxPathChars,
+                                                   " characters"));
+  }
+  if (o.format != nn::DataFormat::kIdx && o.dir == nn::kFashionMnistDir) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--data: must be given with --data_format=", nn::DataFormatName(o.format)));
+  }
+  const int64_t seed = absl::GetFlag(FLAGS_split_seed);
+  if (seed < 0) return absl::InvalidArgumentError(absl::StrCat("--split_seed: ", seed, " must be >= 0"));
+  o.split_seed = static_cast<uint64_t>(seed);
+  o.train_images = train_images;
+  if (o.format == nn::DataFormat::kImageFolder) {
+    o.height = input.height(), o.width = input.width(), o.channels = input.channels();
+  }
+  return o;
 }
 
 }  // namespace ridge::cli

@@ -8,6 +8,7 @@
 #include "absl/flags/declare.h"
 #include "absl/status/statusor.h"
 #include "latency/costing.h"
+#include "supernet/dataset.h"
 #include "zoo/zoo.h"
 
 ABSL_DECLARE_FLAG(std::string, format);
@@ -30,6 +31,9 @@ ABSL_DECLARE_FLAG(bool, augment);
 ABSL_DECLARE_FLAG(bool, evaluate);
 ABSL_DECLARE_FLAG(std::string, checkpoint);
 ABSL_DECLARE_FLAG(std::string, data_dir);
+ABSL_DECLARE_FLAG(std::string, data);
+ABSL_DECLARE_FLAG(std::string, data_format);
+ABSL_DECLARE_FLAG(int64_t, split_seed);
 ABSL_DECLARE_FLAG(std::string, space);
 ABSL_DECLARE_FLAG(int, samples);
 ABSL_DECLARE_FLAG(int, count);
@@ -48,7 +52,7 @@ absl::StatusOr<ModelOptions> ModelOptionsFlags();
 absl::StatusOr<ElementType> DtypeFlag();
 
 // The shared training flags, checked: --epochs, --batch, --threads,
-// --train_images, --lr, --optimizer, --seed, --augment.
+// --train_images (0: all), --lr, --optimizer, --seed, --augment.
 struct TrainingFlags {
   int epochs, batch, threads, train_images;
   double lr;
@@ -59,6 +63,11 @@ struct TrainingFlags {
   float distill_alpha;
 };
 absl::StatusOr<TrainingFlags> TrainingFlagsFromCommandLine();
+
+// The dataset flags (--data or --data_dir, --data_format, --split_seed) as
+// loader options keeping `train_images` (0: all). An image folder is resized
+// to `input`, the network's: nothing else could feed it.
+absl::StatusOr<nn::DatasetOptions> DatasetFlags(int64_t train_images, const Shape& input);
 
 }  // namespace ridge::cli
 

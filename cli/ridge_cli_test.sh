@@ -76,6 +76,17 @@ expect_ok "space sample again" "$RIDGE" space sample --spec="$SPEC" --count=12 -
 cmp -s "$TMP/out" "$TMP/sample1.json" || fail "the same seed gave another sample"
 expect_ok "space sample of a space" "$RIDGE" space sample --space=fmnist_uib --count=3 --format=csv
 [ "$(wc -l <"$TMP/out")" -eq 4 ] || fail "space sample csv: $(cat "$TMP/out")"
+
+# ridge space list / show: what each built-in space holds.
+expect_ok "space list" "$RIDGE" space list --format=json
+json_check "space list" "{'fmnist_uib', 'proxylessnas_mobile'} <= {x['space'] for x in d} and \
+  all(x['min_macs'] < x['max_macs'] for x in d)"
+expect_ok "space show" "$RIDGE" space show proxylessnas_mobile
+# ProxylessNAS: 6 stages' first blocks with 6 choices, 15 more blocks with 7 (skip too).
+grep -q "architectures: 2.2e17" "$TMP/out" || fail "space show size: $(head -3 "$TMP/out")"
+grep -q "slot 3: UIB stride 1 start_dw {0} mid_dw {3, 5, 7} expansion {3, 6} optional" "$TMP/out" ||
+  fail "space show slots: $(sed -n 5,8p "$TMP/out")"
+expect_error "space show of an unknown space" "no_such_space" "$RIDGE" space show no_such_space
 expect_error "bad stratify" "--stratify: 'flops' is not one of {none, macs}" "$RIDGE" space sample --space=fmnist_uib --stratify=flops
 expect_error "bad count" "--count: -1 must be in [1, 10000]" "$RIDGE" space sample --space=fmnist_uib --count=-1
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end checks of `ridge train`, `ridge eval` and `ridge supernet train`
-# on a few hundred Fashion-MNIST images: outputs parse and carry the
-# documented keys, checkpoints round-trip, bad input gets exit code 2.
+# on a few hundred Fashion-MNIST images and a generated image folder: outputs
+# parse and carry the documented keys, checkpoints round-trip, bad input gets
+# exit code 2.
 set -u
 RIDGE="${RIDGE:-cli/ridge}"
 # shellcheck source=cli/test_lib.sh
@@ -55,12 +56,12 @@ for cmd in "train" "eval" "supernet train" "supernet eval"; do
   grep -q "^usage: ridge $cmd" "$TMP/out" || fail "help $cmd"
 done
 
-expect_error "wrong input shape" "Fashion-MNIST needs input 28x28x1 and 10 classes" \
+expect_error "wrong input shape" "--arch: architecture 'mobilenetv4_conv_small' takes 224x224x3 images and 1000 classes, but the dataset (idx in /usr/share/datasets/fashion-mnist) has 28x28x1 images and 10 classes; use an architecture with input { height: 28 width: 28 channels: 1 }" \
   "$RIDGE" train --arch=mobilenetv4_conv_small --epochs=1
 expect_error "bad epochs" "--epochs: 0 must be in [1, 1000]" "$RIDGE" train --arch=fmnist_reference --epochs=0
 expect_error "bad optimizer" "--optimizer: 'adam' is not one of {sgd, rmsprop}" \
   "$RIDGE" train --arch=fmnist_reference --optimizer=adam
-expect_error "batch over images" "--train_images: 100 must be in [128, 50000]" \
+expect_error "batch over images" "--train_images: 100 must be in [128, 10000000]" \
   "$RIDGE" train --arch=fmnist_reference --train_images=100
 expect_error "eval without checkpoint" "--checkpoint: must be given" "$RIDGE" eval
 head -c 200 "$TMP/ref.ckpt" >"$TMP/cut.ckpt"
@@ -69,5 +70,31 @@ head -c 200 "$TMP/ref.ckpt" >"$TMP/cut.ckpt"
 expect_error "unknown space" "--space: 'nope' is neither a built-in space" "$RIDGE" supernet train --space=nope
 expect_error "missing data" "/nonexistent/train-images-idx3-ubyte.gz: cannot open" \
   "$RIDGE" train --arch=fmnist_reference --data_dir=/nonexistent
+
+# Another dataset (docs/data.md): an image folder of 32x32 RGB PNGs and JPEGs
+# in 10 classes, resized to the network's input; 80 images leave 64 to train.
+$PY "$(dirname "$0")/../tests/make_image_folder.py" "$TMP/folder" 10 8 || fail "generating the image folder"
+FOLDER=(--data="$TMP/folder" --data_format=image_folder --split_seed=3)
+expect_ok "train on an image folder" "$RIDGE" train --arch=cifar_reference "${FOLDER[@]}" --epochs=2 --batch=16 \
+  --checkpoint="$TMP/cifar.ckpt" --format=json --threads=1
+json_check "image folder train" "d['steps'] == 8 and 0 <= d['valid_accuracy'] <= 1 and 0 <= d['test_accuracy'] <= 1"
+valid=$($PY -c "import json; print(json.load(open('$TMP/out'))['valid_accuracy'])")
+expect_ok "eval on an image folder" "$RIDGE" eval --checkpoint="$TMP/cifar.ckpt" "${FOLDER[@]}" --format=json --threads=1
+json_check "image folder eval matches training" "abs(d['valid_accuracy'] - $valid) < 1e-9"
+expect_ok "supernet on an image folder" "$RIDGE" supernet train --space=cifar_uib "${FOLDER[@]}" --epochs=1 --batch=16 \
+  --samples=0 --format=json --threads=1
+json_check "image folder supernet" "d['steps'] == 4 and [s['label'] for s in d['subnets']] == ['largest', 'smallest', 'cifar_reference']"
+$PY "$(dirname "$0")/../tests/make_image_folder.py" "$TMP/three" 3 4 || fail "generating the 3-class folder"
+expect_error "classes differ" "--space: space 'cifar_uib' takes 32x32x3 images and 10 classes, but the dataset (image_folder in $TMP/three) has 32x32x3 images and 3 classes; use a space with input { height: 32 width: 32 channels: 3 } and num_classes: 3" \
+  "$RIDGE" supernet train --space=cifar_uib --data="$TMP/three" --data_format=image_folder --epochs=1 --batch=4
+printf 'not an image' >"$TMP/three/class_01/bad.png"
+expect_error "bad image" "$TMP/three/class_01/bad.png: not a decodable image" \
+  "$RIDGE" train --arch=cifar_reference --data="$TMP/three" --data_format=image_folder --epochs=1 --batch=4
+expect_error "format without data" "--data: must be given with --data_format=cifar10" \
+  "$RIDGE" train --arch=cifar_reference --data_format=cifar10
+expect_error "unknown format" "--data_format: 'bmp' is not one of {idx, cifar10, cifar100, image_folder}" \
+  "$RIDGE" train --arch=cifar_reference --data_format=bmp
+expect_error "missing cifar" "$TMP/nocifar/data_batch_1.bin: cannot open" \
+  "$RIDGE" train --arch=cifar_reference --data="$TMP/nocifar" --data_format=cifar10
 
 finish

@@ -27,6 +27,7 @@ std::vector<Command> AllCommands() {
   AddSupernetCommands(&commands);
   AddSearchCommands(&commands);
   AddSpaceCommands(&commands);
+  AddSpaceShowCommands(&commands);
   AddCampaignCommands(&commands);
   AddUpCommand(&commands);
   AddInferCommands(&commands);

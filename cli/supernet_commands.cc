@@ -189,11 +189,15 @@ absl::StatusOr<StepLearning> SupernetLearning(nn::Supernet* net, const SearchSpa
   return learning;
 }
 
-absl::StatusOr<nn::Dataset> LoadData(const TrainingFlags& tf) {
-  nn::DatasetOptions data_options;
-  data_options.dir = absl::GetFlag(FLAGS_data_dir);
-  data_options.train_images = tf.train_images;
-  return nn::LoadFashionMnist(data_options);
+// The dataset the flags name, for `space`: an image folder is resized to
+// its input, and its input and classes must fit the data.
+absl::StatusOr<nn::Dataset> LoadData(const TrainingFlags& tf, const SearchSpace& space, const std::string& flag) {
+  ASSIGN_OR_RETURN(nn::DatasetOptions o, DatasetFlags(tf.train_images, space.input()));
+  ASSIGN_OR_RETURN(nn::Dataset data, WithContext(nn::LoadDataset(o), "--data"));
+  RETURN_IF_ERROR(WithContext(nn::CheckInputFits(data, space.input().height(), space.input().width(),
+                                                 space.input().channels(), space.num_classes(), "space", space.name()),
+                              flag));
+  return data;
 }
 
 absl::Status SupernetTrain(const std::vector<std::string>&, std::string* out) {
@@ -204,11 +208,8 @@ absl::Status SupernetTrain(const std::vector<std::string>&, std::string* out) {
     return absl::InvalidArgumentError(absl::StrCat("--samples: ", samples, " must be in [0, 100]"));
   }
   ASSIGN_OR_RETURN(SearchSpace space, ResolveSearchSpace(absl::GetFlag(FLAGS_space)));
-  if (space.input().height() != 28 || space.input().channels() != 1 || space.num_classes() != 10) {
-    return absl::InvalidArgumentError("--space: Fashion-MNIST needs input 28x28x1 and 10 classes");
-  }
   nn::SetThreads(tf.threads);
-  ASSIGN_OR_RETURN(nn::Dataset data, LoadData(tf));
+  ASSIGN_OR_RETURN(nn::Dataset data, LoadData(tf, space, "--space"));
   ASSIGN_OR_RETURN(std::optional<nn::SoftLabels> teacher, TeacherFromFlags(tf, data.train));
   ASSIGN_OR_RETURN(std::unique_ptr<nn::Supernet> net, nn::Supernet::Create(space, tf.seed));
   std::mt19937_64 rng(tf.seed);
@@ -241,7 +242,7 @@ absl::Status SupernetEval(const std::vector<std::string>&, std::string* out) {
   SearchSpace space;
   RETURN_IF_ERROR(WithContext(ParseTextProto(header.spec, path, &space), "the checkpoint's space"));
   nn::SetThreads(tf.threads);
-  ASSIGN_OR_RETURN(nn::Dataset data, LoadData(tf));
+  ASSIGN_OR_RETURN(nn::Dataset data, LoadData(tf, space, "--checkpoint"));
   ASSIGN_OR_RETURN(std::unique_ptr<nn::Supernet> net, nn::Supernet::Create(space, tf.seed));
   RETURN_IF_ERROR(nn::ReadCheckpoint(path, &net->params(), nullptr).status());
   ASSIGN_OR_RETURN(std::vector<Scored> scored,
@@ -258,14 +259,15 @@ void AddSupernetCommands(std::vector<Command>* commands) {
                        "Train a space's shared weights (uniform subnets, or --sandwich; --distill from a teacher), "
                        "then score subnets by proxy accuracy.",
                        {"space", "epochs", "batch", "threads", "seed", "lr", "optimizer", "train_images", "augment",
-                        "samples", "checkpoint", "data_dir", "sandwich", "sandwich_samples", "distill",
-                        "distill_alpha", "archs", "finetune_steps", "finetune_lr", "recalibration_images", "format"},
+                        "samples", "checkpoint", "data", "data_dir", "data_format", "split_seed", "sandwich",
+                        "sandwich_samples", "distill", "distill_alpha", "archs", "finetune_steps", "finetune_lr",
+                        "recalibration_images", "format"},
                        0, 0, SupernetTrain});
   commands->push_back({"supernet eval", "",
                        "Score subnets of a `supernet train` checkpoint: largest, smallest, references, --samples "
                        "random ones and --archs.",
-                       {"checkpoint", "samples", "archs", "threads", "seed", "train_images", "data_dir", "finetune_steps",
-                        "finetune_lr", "recalibration_images", "format"},
+                       {"checkpoint", "samples", "archs", "threads", "seed", "train_images", "data", "data_dir",
+                        "data_format", "split_seed", "finetune_steps", "finetune_lr", "recalibration_images", "format"},
                        0, 0,
                        SupernetEval});
 }

@@ -1,4 +1,5 @@
-// `ridge train` and `ridge eval`: standalone training on Fashion-MNIST.
+// `ridge train` and `ridge eval`: standalone training on a dataset
+// (Fashion-MNIST unless --data and --data_format say otherwise).
 #include <chrono>
 
 #include "absl/flags/flag.h"
@@ -38,28 +39,31 @@ absl::StatusOr<Evaluation> EvaluateBoth(nn::Network* net, const nn::Dataset& dat
   return e;
 }
 
-// The architecture --arch names, which must fit Fashion-MNIST.
-absl::StatusOr<Architecture> FashionMnistArch() {
-  ASSIGN_OR_RETURN(Architecture arch, ResolveArchitecture(absl::GetFlag(FLAGS_arch)));
-  if (arch.input().height() != 28 || arch.input().width() != 28 || arch.input().channels() != 1 ||
-      arch.num_classes() != 10) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--arch: Fashion-MNIST needs input 28x28x1 and 10 classes; '", absl::GetFlag(FLAGS_arch).substr(0, 64),
-        "' has ", arch.input().height(), "x", arch.input().width(), "x", arch.input().channels(), " and ",
-        arch.num_classes(), " classes"));
-  }
-  return arch;
+// The dataset the flags name, for `arch`: an image folder is resized to its
+// input, and its input and classes must fit the data.
+// `flag` names where the architecture came from in errors.
+absl::StatusOr<nn::Dataset> LoadDataFor(const Architecture& arch, const std::string& arch_name, const std::string& flag,
+                                        int64_t train_images, nn::DatasetOptions* options = nullptr) {
+  ASSIGN_OR_RETURN(nn::DatasetOptions o, DatasetFlags(train_images, arch.input()));
+  ASSIGN_OR_RETURN(nn::Dataset data, WithContext(nn::LoadDataset(o), "--data"));
+  RETURN_IF_ERROR(WithContext(nn::CheckInputFits(data, arch.input().height(), arch.input().width(),
+                                                 arch.input().channels(), arch.num_classes(), "architecture",
+                                                 arch_name),
+                              flag));
+  if (options != nullptr) *options = o;
+  return data;
 }
 
 // --save_soft_labels: the trained network's softened predictions on the
-// whole train split (all 50,000 images, whatever --train_images was), so any
-// later run on that split, or a prefix of it, can learn from them.
+// whole train split (all of it, e.g. Fashion-MNIST's 50,000 images, whatever
+// --train_images was), so any later run on that split, or a prefix of it,
+// can learn from them.
 absl::Status SaveSoftLabels(nn::Network* net, const nn::DatasetOptions& trained_on) {
   const std::string path = absl::GetFlag(FLAGS_save_soft_labels);
   if (path.empty()) return absl::OkStatus();
   nn::DatasetOptions all = trained_on;
-  all.train_images = 50000;
-  ASSIGN_OR_RETURN(nn::Dataset data, nn::LoadFashionMnist(all));
+  all.train_images = 0;
+  ASSIGN_OR_RETURN(nn::Dataset data, nn::LoadDataset(all));
   nn::ForwardFn forward = [net](const nn::Tensor& x, const nn::ForwardContext& ctx) { return net->Forward(x, ctx); };
   ASSIGN_OR_RETURN(nn::SoftLabels labels,
                    nn::ComputeSoftLabels(forward, data.train, absl::GetFlag(FLAGS_soft_label_temperature)));
@@ -109,13 +113,12 @@ std::string TrainTable(const Architecture& arch, const TrainingFlags& tf, const 
 absl::Status Train(const std::vector<std::string>&, std::string* out) {
   ASSIGN_OR_RETURN(std::string format, FormatFlag({"table", "json"}));
   ASSIGN_OR_RETURN(TrainingFlags tf, TrainingFlagsFromCommandLine());
-  ASSIGN_OR_RETURN(Architecture arch, FashionMnistArch());
+  ASSIGN_OR_RETURN(Architecture arch, ResolveArchitecture(absl::GetFlag(FLAGS_arch)));
   RETURN_IF_ERROR(CheckSoftLabelFlags());
   nn::SetThreads(tf.threads);
   nn::DatasetOptions data_options;
-  data_options.dir = absl::GetFlag(FLAGS_data_dir);
-  data_options.train_images = tf.train_images;
-  ASSIGN_OR_RETURN(nn::Dataset data, nn::LoadFashionMnist(data_options));
+  ASSIGN_OR_RETURN(nn::Dataset data,
+                   LoadDataFor(arch, absl::GetFlag(FLAGS_arch), "--arch", tf.train_images, &data_options));
   ASSIGN_OR_RETURN(std::optional<nn::SoftLabels> teacher, TeacherFromFlags(tf, data.train));
   ASSIGN_OR_RETURN(std::unique_ptr<nn::Network> net, nn::Network::Create(arch, tf.seed));
   nn::Optimizer optim(&net->params(), OptimizerFromFlags(tf));
@@ -147,10 +150,9 @@ absl::Status Eval(const std::vector<std::string>&, std::string* out) {
   ASSIGN_OR_RETURN(std::unique_ptr<nn::Network> net, nn::Network::Create(arch, 0));
   RETURN_IF_ERROR(nn::ReadCheckpoint(path, &net->params(), nullptr).status());
   nn::SetThreads(absl::GetFlag(FLAGS_threads));
-  nn::DatasetOptions data_options;
-  data_options.dir = absl::GetFlag(FLAGS_data_dir);
-  data_options.train_images = 1;  // Only valid and test are used.
-  ASSIGN_OR_RETURN(nn::Dataset data, nn::LoadFashionMnist(data_options));
+  // Only valid and test are used; the statistics still come from the
+  // whole train split, as in training.
+  ASSIGN_OR_RETURN(nn::Dataset data, LoadDataFor(arch, ArchitectureId(arch), "--checkpoint", 1));
   ASSIGN_OR_RETURN(Evaluation eval, EvaluateBoth(net.get(), data));
   if (format == "json") {
     JsonWriter json;
@@ -176,13 +178,15 @@ absl::Status Eval(const std::vector<std::string>&, std::string* out) {
 
 void AddTrainCommands(std::vector<Command>* commands) {
   commands->push_back({"train", "",
-                       "Train an architecture standalone on Fashion-MNIST; report valid and test accuracy.",
+                       "Train an architecture standalone on a dataset (Fashion-MNIST unless --data and "
+                       "--data_format say otherwise); report valid and test accuracy.",
                        {"arch", "epochs", "batch", "threads", "seed", "lr", "optimizer", "train_images", "augment",
-                        "evaluate", "checkpoint", "data_dir", "distill", "distill_alpha", "save_soft_labels",
-                        "soft_label_temperature", "format"},
+                        "evaluate", "checkpoint", "data", "data_dir", "data_format", "split_seed", "distill",
+                        "distill_alpha", "save_soft_labels", "soft_label_temperature", "format"},
                        0, 0, Train});
   commands->push_back({"eval", "", "Evaluate a standalone checkpoint on the valid and test splits.",
-                       {"checkpoint", "threads", "data_dir", "format"}, 0, 0, Eval});
+                       {"checkpoint", "threads", "data", "data_dir", "data_format", "split_seed", "format"}, 0, 0,
+                       Eval});
 }
 
 }  // namespace ridge::cli

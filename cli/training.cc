@@ -46,7 +46,7 @@ absl::StatusOr<EpochsResult> RunEpochs(nn::Trainable* model, nn::Optimizer* opti
                   p.step >= p.total_steps);
   };
   EpochsResult out;
-  const int64_t per_epoch = f.train_images / f.batch;
+  const int64_t per_epoch = train.count / f.batch;  // The split as loaded: --train_images 0 is all of it.
   const auto start = std::chrono::steady_clock::now();
   for (int e = 0; e < f.epochs; ++e) {
     // One epoch at a time so a checkpoint follows each; the schedule spans all.

@@ -294,18 +294,54 @@ void CheckStages(const CampaignSpec& spec, const std::string& path, bool two_sta
                [&](const std::string& p, float v) { c.InRangeReal(p, double{v}, 1.0, kMaxExpansion); });
 }
 
+// The fields that only some formats read: image_folder's target size and
+// IDX's class count. Set for another format, they would be silently
+// ignored, so they are refused.
+void CheckDatasetFormatFields(const DatasetSpec& data, const std::string& path, Checker& c) {
+  const bool folder = data.format() == DatasetSpec::IMAGE_FOLDER, idx = data.format() == DatasetSpec::IDX;
+  const std::pair<const char*, int32_t> sides[] = {{"height", data.height()}, {"width", data.width()}};
+  for (const auto& [field, v] : sides) {
+    const std::string p = At(path, absl::StrCat("dataset.", field));
+    if (folder) c.InRange(p, v, 0, 4096);
+    if (!folder && v != 0) c.Fail(p, absl::StrCat(v, ": only format IMAGE_FOLDER resizes; leave it 0"));
+  }
+  if (folder) c.OneOf(At(path, "dataset.channels"), data.channels(), {0, 1, 3});
+  if (!folder && data.channels() != 0) {
+    c.Fail(At(path, "dataset.channels"), absl::StrCat(data.channels(), ": only format IMAGE_FOLDER converts channels; leave it 0"));
+  }
+  if (idx) c.InRange(At(path, "dataset.num_classes"), data.num_classes(), 0, 256);  // IDX labels are bytes.
+  if (!idx && data.num_classes() != 0) {
+    c.Fail(At(path, "dataset.num_classes"), absl::StrCat(data.num_classes(), ": only format IDX reads it; leave it 0"));
+  }
+  if (!idx && data.dir().empty()) {
+    c.Fail(At(path, "dataset.dir"), absl::StrCat("must be given for format ", DatasetSpec::Format_Name(data.format())));
+  }
+}
+
+// The dataset's fields one by one; what only the files can tell (the
+// images, the classes, the split sizes) is checked when they are loaded.
 void CheckDataset(const CampaignSpec& spec, const std::string& path, Checker& c) {
   const DatasetSpec& data = spec.dataset();
-  if (!data.name().empty() && data.name() != "fashion_mnist") {
-    c.Fail(At(path, "dataset.name"), absl::StrCat("'", data.name(), "' is not one of {fashion_mnist}"));
+  if (!data.name().empty()) {
+    bool ok = data.name().size() <= 64;
+    for (char ch : data.name()) ok &= std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '.' || ch == '-';
+    if (!ok) c.Fail(At(path, "dataset.name"), absl::StrCat(Quoted(data.name()), " must be 1 to 64 of [A-Za-z0-9_.-]"));
   }
-  c.InRange(At(path, "dataset.train_images"), data.train_images(), 0, 60000);
-  c.InRange(At(path, "dataset.valid_images"), data.valid_images(), 0, 60000);
-  if (int64_t{data.train_images()} + data.valid_images() > 60000) {
+  if (!DatasetSpec::Format_IsValid(data.format())) {
+    c.Fail(At(path, "dataset.format"), absl::StrCat(data.format(), " is not a known format"));
+    return;
+  }
+  constexpr int kMaxImages = 10000000;
+  c.InRange(At(path, "dataset.train_images"), data.train_images(), 0, kMaxImages);
+  c.InRange(At(path, "dataset.valid_images"), data.valid_images(), 0, kMaxImages);
+  c.InRange(At(path, "dataset.test_images"), data.test_images(), 0, kMaxImages);
+  const bool fashion_mnist = data.format() == DatasetSpec::IDX && data.dir().empty();
+  if (fashion_mnist && int64_t{data.train_images()} + data.valid_images() > 60000) {
     c.Fail(At(path, "dataset"), absl::StrCat("train_images + valid_images = ",
                                              int64_t{data.train_images()} + data.valid_images(),
                                              " must be <= 60000"));
   }
+  CheckDatasetFormatFields(data, path, c);
 }
 
 void CheckTraining(const CampaignSpec& spec, const std::string& path, bool two_stage, Checker& c) {

@@ -234,6 +234,44 @@ TEST(ValidateCampaignSpec, FineStageFields) {
   EXPECT_THAT(ValidateCampaignSpec(fine_alone).message(), ::testing::Not(HasSubstr("runs the fine stage alone")));
 }
 
+TEST(ValidateCampaignSpec, DatasetFields) {
+  CampaignSpec c = ValidCampaign();
+  c.mutable_dataset()->set_format(DatasetSpec::IMAGE_FOLDER);
+  c.mutable_dataset()->set_dir("/data/flowers");
+  c.mutable_dataset()->set_height(32);
+  c.mutable_dataset()->set_channels(3);
+  c.mutable_dataset()->set_name("flowers-v2");
+  EXPECT_TRUE(ValidateCampaignSpec(c).ok()) << ValidateCampaignSpec(c);
+
+  DatasetSpec* d = c.mutable_dataset();
+  d->set_height(5000);
+  d->set_channels(2);
+  d->set_num_classes(5);
+  d->set_test_images(-1);
+  d->set_name("no spaces please");
+  absl::Status s = ValidateCampaignSpec(c);
+  EXPECT_THAT(s.message(), HasSubstr("campaign.dataset.height: 5000 must be in [0, 4096]"));
+  EXPECT_THAT(s.message(), HasSubstr("campaign.dataset.channels: 2 is not one of {0, 1, 3}"));
+  EXPECT_THAT(s.message(), HasSubstr("campaign.dataset.num_classes: 5: only format IDX reads it; leave it 0"));
+  EXPECT_THAT(s.message(), HasSubstr("campaign.dataset.test_images: -1 must be in [0, 10000000]"));
+  EXPECT_THAT(s.message(), HasSubstr("campaign.dataset.name: 'no spaces please' must be 1 to 64 of [A-Za-z0-9_.-]"));
+
+  CampaignSpec cifar = ValidCampaign();
+  cifar.mutable_dataset()->set_format(DatasetSpec::CIFAR10);
+  cifar.mutable_dataset()->set_width(32);
+  s = ValidateCampaignSpec(cifar);
+  EXPECT_THAT(s.message(), HasSubstr("campaign.dataset.width: 32: only format IMAGE_FOLDER resizes; leave it 0"));
+  EXPECT_THAT(s.message(), HasSubstr("campaign.dataset.dir: must be given for format CIFAR10"));
+
+  CampaignSpec fmnist = ValidCampaign();
+  fmnist.mutable_dataset()->set_train_images(55000);
+  fmnist.mutable_dataset()->set_valid_images(10000);
+  EXPECT_THAT(ValidateCampaignSpec(fmnist).message(),
+              HasSubstr("campaign.dataset: train_images + valid_images = 65000 must be <= 60000"));
+  fmnist.mutable_dataset()->set_dir("/data/other_idx");  // Another IDX dataset may be larger.
+  EXPECT_TRUE(ValidateCampaignSpec(fmnist).ok());
+}
+
 TEST(ValidateCampaignSpec, NoTargets) {
   CampaignSpec c = ValidCampaign();
   c.clear_targets();

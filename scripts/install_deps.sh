@@ -13,6 +13,8 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc
   libdnnl-dev libgtest-dev libgmock-dev libspdlog-dev libfmt-dev
   libsqlite3-dev zlib1g-dev
+  # Image-folder datasets decode PNG and JPEG (supernet/image_decode.h).
+  libpng-dev libjpeg62-turbo-dev
   # The controller's dashboard serves HTTP with cpp-httplib (docs/dashboard.md).
   libcpp-httplib-dev
   # ONNX's onnx.proto, compiled for `ridge export --format=onnx` (//third_party:onnx_proto).

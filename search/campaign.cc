@@ -120,15 +120,38 @@ absl::Status ResolveFineFrom(const CampaignSpec& spec, const std::string& where,
   return absl::OkStatus();
 }
 
+nn::DataFormat ToDataFormat(DatasetSpec::Format format) {
+  switch (format) {
+    case DatasetSpec::CIFAR10: return nn::DataFormat::kCifar10;
+    case DatasetSpec::CIFAR100: return nn::DataFormat::kCifar100;
+    case DatasetSpec::IMAGE_FOLDER: return nn::DataFormat::kImageFolder;
+    default: return nn::DataFormat::kIdx;
+  }
+}
+
+// The loader's options. An image folder is resized to the space's input
+// unless the spec gives a size: the space is what the images feed.
 absl::Status ResolveData(const CampaignSpec& spec, const std::string& where, ResolvedCampaign* c) {
-  if (!spec.dataset().dir().empty()) c->data.dir = spec.dataset().dir();
-  if (spec.dataset().train_images() > 0) c->data.train_images = spec.dataset().train_images();
-  if (spec.dataset().valid_images() > 0) c->data.valid_images = spec.dataset().valid_images();
+  const DatasetSpec& ds = spec.dataset();
+  nn::DatasetOptions& d = c->data;
+  d.format = ToDataFormat(ds.format());
+  if (!ds.dir().empty()) d.dir = ds.dir();
+  d.train_images = ds.train_images(), d.valid_images = ds.valid_images(), d.test_images = ds.test_images();
+  d.num_classes = ds.num_classes();
+  d.split_seed = ds.split_seed();
+  if (d.format == nn::DataFormat::kImageFolder) {
+    const Shape& in = c->space.input();
+    d.height = ds.height() ? ds.height() : in.height();
+    d.width = ds.width() ? ds.width() : in.width();
+    d.channels = ds.channels() ? ds.channels() : in.channels();
+  }
+  // Counts left 0 (all of a split) are checked against the batch once the
+  // data is loaded (TunasSearch::Create).
   const int64_t batch = c->options.batch_size;
-  if (batch > c->data.train_images || batch > c->data.valid_images) {
+  if ((d.train_images > 0 && batch > d.train_images) || (d.valid_images > 0 && batch > d.valid_images)) {
     return absl::InvalidArgumentError(absl::StrCat(where, ": training.batch_size: ", batch,
-                                                   " must not exceed dataset.train_images (", c->data.train_images,
-                                                   ") or dataset.valid_images (", c->data.valid_images, ")"));
+                                                   " must not exceed dataset.train_images (", d.train_images,
+                                                   ") or dataset.valid_images (", d.valid_images, ")"));
   }
   return absl::OkStatus();
 }

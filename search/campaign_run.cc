@@ -38,7 +38,13 @@ absl::StatusOr<std::unique_ptr<CampaignRun>> CampaignRun::Create(ResolvedCampaig
   if (sink == nullptr) return absl::InvalidArgumentError("campaign run: needs a progress sink");
   std::unique_ptr<CampaignRun> run(new CampaignRun(std::move(campaign), std::move(options), sink));
   const ResolvedCampaign& c = run->campaign_;
-  ASSIGN_OR_RETURN(run->data_, nn::LoadFashionMnist(c.data));
+  ASSIGN_OR_RETURN(run->data_, WithContext(nn::LoadDataset(c.data), "dataset"));
+  // The space must take the dataset's images and classes; the space is what
+  // the user changes, so the error says which input it needs.
+  const Shape& in = c.space.input();
+  RETURN_IF_ERROR(WithContext(nn::CheckInputFits(run->data_, in.height(), in.width(), in.channels(),
+                                                 c.space.num_classes(), "space", c.space.name()),
+                              "dataset"));
   TunasOptions search_options = c.options;
   search_options.fingerprint = Fingerprint(c);
   if (!c.spec.distill().soft_labels().empty()) {

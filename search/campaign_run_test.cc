@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/textproto.h"
@@ -201,6 +202,44 @@ TEST(CampaignRun, ResumeFromAnotherCampaignIsRefused) {
   auto run = CampaignRun::Create(*ResolveCampaign(other), options, &sink2);
   EXPECT_FALSE(run.ok());
   EXPECT_THAT(run.status().message(), HasSubstr("resuming: "));
+}
+
+// A CIFAR-10 directory of a few records (label, then 3 x 32 x 32 bytes).
+std::string WriteTinyCifar10() {
+  const std::string dir = TmpPath("cifar10");
+  EXPECT_EQ(std::system(("mkdir -p " + dir).c_str()), 0);
+  std::string records;
+  for (int i = 0; i < 8; ++i) records += static_cast<char>(i % 10) + std::string(3072, static_cast<char>(i * 9));
+  for (const char* name : {"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin",
+                           "data_batch_5.bin", "test_batch.bin"}) {
+    FILE* f = std::fopen((dir + "/" + name).c_str(), "wb");
+    std::fwrite(records.data(), 1, records.size(), f);
+    std::fclose(f);
+  }
+  return dir;
+}
+
+// The space must take the dataset's images: the error names both shapes and
+// the input the space needs.
+TEST(CampaignRun, SpaceThatDoesNotFitTheDatasetIsRefused) {
+  const std::string dir = WriteTinyCifar10();
+  CampaignSpec spec = *ParseTextProtoAs<CampaignSpec>(absl::StrCat(R"pb(
+    name: "mismatch"
+    space_ref: "fmnist_uib"
+    training { coarse_steps: 2 batch_size: 4 threads: 1 }
+    targets { hardware: "pixel6_cpu" budget_ms: [ 4 ] }
+    dataset { format: CIFAR10 dir: ")pb", dir, R"pb(" }
+  )pb"), "spec");
+  RecordingSink sink;
+  auto run = CampaignRun::Create(*ResolveCampaign(spec), {}, &sink);
+  ASSERT_FALSE(run.ok());
+  EXPECT_EQ(run.status().message(),
+            absl::StrCat("dataset: space 'fmnist_uib' takes 28x28x1 images and 10 classes, but the dataset (cifar10 in ",
+                         dir, ") has 32x32x3 images and 10 classes; use a space with input { height: 32 width: 32 "
+                         "channels: 3 } and num_classes: 10"));
+  spec.set_space_ref("cifar_uib");
+  run = CampaignRun::Create(*ResolveCampaign(spec), {}, &sink);
+  EXPECT_TRUE(run.ok()) << run.status();
 }
 
 TEST(CampaignRun, NeedsASink) {

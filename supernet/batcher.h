@@ -19,13 +19,14 @@
 namespace ridge::nn {
 
 struct Batch {
-  Tensor images;                // n x 1 x h x w, normalized.
+  Tensor images;                // n x c x h x w (NHWC in memory), normalized per channel.
   std::vector<int32_t> labels;  // n labels.
   std::vector<int64_t> indices;  // Each image's index in its split (soft labels are looked up by it).
 };
 
-// Fills `batch` with the images of `split` at `indices`; with `rng`,
-// augments them (pad 2 and crop back at a random offset, flip half).
+// Fills `batch` with the images of `split` at `indices`, normalized with
+// split.norm; with `rng`, augments them (pad 2 and crop back at a random
+// offset, flip half).
 void FillBatch(const Split& split, const int64_t* indices, int64_t n, std::mt19937_64* rng, Batch* batch);
 
 struct BatcherOptions {

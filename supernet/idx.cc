@@ -29,6 +29,10 @@ int64_t ReadFully(gzFile f, uint8_t* out, int64_t n) {
 }  // namespace
 
 absl::StatusOr<IdxArray> ReadIdx(const std::string& path, int expected_rank) {
+  return ReadIdx(path, expected_rank, expected_rank);
+}
+
+absl::StatusOr<IdxArray> ReadIdx(const std::string& path, int min_rank, int max_rank) {
   std::unique_ptr<gzFile_s, GzCloser> f(gzopen(path.c_str(), "rb"));
   if (!f) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
   uint8_t header[4];
@@ -43,9 +47,9 @@ absl::StatusOr<IdxArray> ReadIdx(const std::string& path, int expected_rank) {
         absl::StrCat(path, ": element type 0x", absl::Hex(header[2]), " is not unsigned byte (0x08)"));
   }
   const int rank = header[3];
-  if (rank != expected_rank) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": has ", rank, " dimensions, expected ", expected_rank));
+  if (rank < min_rank || rank > max_rank) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": has ", rank, " dimensions, expected ", min_rank,
+                                                   min_rank == max_rank ? "" : absl::StrCat(" to ", max_rank)));
   }
   IdxArray out;
   int64_t total = 1;

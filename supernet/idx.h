@@ -26,6 +26,10 @@ inline constexpr int64_t kMaxIdxBytes = int64_t{1} << 30;
 // for a bad magic number, type, rank or size. Messages start with the path.
 absl::StatusOr<IdxArray> ReadIdx(const std::string& path, int expected_rank);
 
+// The same, accepting any rank in [min_rank, max_rank] (images: 3 for
+// N x H x W, 4 for N x H x W x C).
+absl::StatusOr<IdxArray> ReadIdx(const std::string& path, int min_rank, int max_rank);
+
 }  // namespace ridge::nn
 
 #endif  // RIDGE_SUPERNET_IDX_H_

@@ -95,7 +95,7 @@ absl::Status ReadRecords(const std::string& path, const std::string& bytes, int6
 }  // namespace
 
 uint64_t ImageHash(const Split& split, int64_t i) {
-  const int64_t px = split.height * split.width;
+  const int64_t px = split.image_bytes();  // Grey images hash as they did before channels existed.
   uint64_t h = 1469598103934665603ull;  // FNV-1a 64 offset basis.
   for (int64_t p = 0; p < px; ++p) {
     h ^= split.pixels[i * px + p];

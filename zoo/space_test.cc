@@ -60,10 +60,21 @@ TEST(Space, StructureErrors) {
   EXPECT_THAT(ValidateSpaceStructure(bad).message(), HasSubstr("search_space.references[0]"));
 }
 
+// cifar_uib is fmnist_uib for 32x32 RGB images: its reference fits it.
+TEST(Space, CifarSpaceTakes32x32Rgb) {
+  SearchSpace space = *LoadZooSpace("cifar_uib");
+  EXPECT_EQ(space.input().height(), 32);
+  EXPECT_EQ(space.input().channels(), 3);
+  Architecture ref = *ResolveArchitecture("cifar_reference");
+  ASSERT_TRUE(MatchArchitecture(space, ref).ok()) << MatchArchitecture(space, ref).status();
+  std::mt19937_64 rng(2);
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(BuildArchitecture(space, SampleUniform(space, rng)).ok());
+}
+
 TEST(ResolveSearchSpace, NameFileAndErrors) {
   EXPECT_EQ(ResolveSearchSpace("fmnist_uib")->name(), "fmnist_uib");
   EXPECT_THAT(ResolveSearchSpace("imagenet_uib").status().message(),
-              HasSubstr("--space: 'imagenet_uib' is neither a built-in space (fmnist_uib, fmnist_uib_coarse)"));
+              HasSubstr("--space: 'imagenet_uib' is neither a built-in space (fmnist_uib, fmnist_uib_coarse, "));
 }
 
 }  // namespace
