@@ -15,6 +15,7 @@
 #include "cli/output.h"
 #include "cli/training.h"
 #include "common/files.h"
+#include "common/logging.h"
 #include "common/status_macros.h"
 #include "latency/costing.h"
 #include "proto/architecture.h"
@@ -190,13 +191,21 @@ absl::StatusOr<StepLearning> SupernetLearning(nn::Supernet* net, const SearchSpa
 }
 
 // The dataset the flags name, for `space`: an image folder is resized to
-// its input, and its input and classes must fit the data.
-absl::StatusOr<nn::Dataset> LoadData(const TrainingFlags& tf, const SearchSpace& space, const std::string& flag) {
-  ASSIGN_OR_RETURN(nn::DatasetOptions o, DatasetFlags(tf.train_images, space.input()));
+// its input. With `fit`, a space declared at another shape than the data's
+// (proxylessnas_mobile at 224x224x3 on Fashion-MNIST) is trained at the
+// data's; without, the space must fit the data as it is (a checkpoint's).
+absl::StatusOr<nn::Dataset> LoadData(const TrainingFlags& tf, SearchSpace* space, const std::string& flag, bool fit) {
+  ASSIGN_OR_RETURN(nn::DatasetOptions o, DatasetFlags(tf.train_images, space->input()));
   ASSIGN_OR_RETURN(nn::Dataset data, WithContext(nn::LoadDataset(o), "--data"));
-  RETURN_IF_ERROR(WithContext(nn::CheckInputFits(data, space.input().height(), space.input().width(),
-                                                 space.input().channels(), space.num_classes(), "space", space.name()),
-                              flag));
+  const absl::Status fits = nn::CheckInputFits(data, space->input().height(), space->input().width(),
+                                               space->input().channels(), space->num_classes(), "space", space->name());
+  if (fits.ok()) return data;
+  if (!fit) return WithContext(fits, flag);
+  Shape in;
+  in.set_height(data.train.height), in.set_width(data.train.width), in.set_channels(data.train.channels);
+  ASSIGN_OR_RETURN(*space, WithContext(SpaceAtInput(*space, in, static_cast<int32_t>(data.num_classes)), flag));
+  Log(Component::kCli)->info("space {} trained at the dataset's {}x{}x{} with {} classes", space->name(),
+                             in.height(), in.width(), in.channels(), data.num_classes);
   return data;
 }
 
@@ -209,7 +218,7 @@ absl::Status SupernetTrain(const std::vector<std::string>&, std::string* out) {
   }
   ASSIGN_OR_RETURN(SearchSpace space, ResolveSearchSpace(absl::GetFlag(FLAGS_space)));
   nn::SetThreads(tf.threads);
-  ASSIGN_OR_RETURN(nn::Dataset data, LoadData(tf, space, "--space"));
+  ASSIGN_OR_RETURN(nn::Dataset data, LoadData(tf, &space, "--space", /*fit=*/true));
   ASSIGN_OR_RETURN(std::optional<nn::SoftLabels> teacher, TeacherFromFlags(tf, data.train));
   ASSIGN_OR_RETURN(std::unique_ptr<nn::Supernet> net, nn::Supernet::Create(space, tf.seed));
   std::mt19937_64 rng(tf.seed);
@@ -242,7 +251,7 @@ absl::Status SupernetEval(const std::vector<std::string>&, std::string* out) {
   SearchSpace space;
   RETURN_IF_ERROR(WithContext(ParseTextProto(header.spec, path, &space), "the checkpoint's space"));
   nn::SetThreads(tf.threads);
-  ASSIGN_OR_RETURN(nn::Dataset data, LoadData(tf, space, "--checkpoint"));
+  ASSIGN_OR_RETURN(nn::Dataset data, LoadData(tf, &space, "--checkpoint", /*fit=*/false));
   ASSIGN_OR_RETURN(std::unique_ptr<nn::Supernet> net, nn::Supernet::Create(space, tf.seed));
   RETURN_IF_ERROR(nn::ReadCheckpoint(path, &net->params(), nullptr).status());
   ASSIGN_OR_RETURN(std::vector<Scored> scored,

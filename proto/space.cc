@@ -245,6 +245,20 @@ absl::Status ValidateSpaceStructure(const SearchSpace& space, absl::string_view 
   return absl::OkStatus();
 }
 
+absl::StatusOr<SearchSpace> SpaceAtInput(const SearchSpace& space, const Shape& input, int32_t classes) {
+  SearchSpace out = space;
+  *out.mutable_input() = input;
+  out.set_num_classes(classes);
+  for (Architecture& r : *out.mutable_references()) {
+    *r.mutable_input() = input;
+    r.set_num_classes(classes);
+  }
+  RETURN_IF_ERROR(WithContext(
+      ValidateSpaceStructure(out, space.name()),
+      absl::StrCat("at ", input.height(), "x", input.width(), "x", input.channels(), " with ", classes, " classes")));
+  return out;
+}
+
 absl::StatusOr<std::vector<Architecture>> SampleDistinct(const SearchSpace& space, int count, std::mt19937_64& rng,
                                                          const std::function<void(Architecture*)>& reshape) {
   std::vector<Architecture> out;

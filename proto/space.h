@@ -51,6 +51,12 @@ Block SlotBlock(const SlotSpec& slot, const SlotChoice& choice, int filters);
 // INVALID_ARGUMENT names the first block that fits no slot.
 absl::StatusOr<SpaceChoice> MatchArchitecture(const SearchSpace& space, const Architecture& arch);
 
+// `space` with its input at `input` and its classifier at `classes`, its
+// references reshaped alike. The blocks are unchanged, so a space declared at
+// one shape can be searched at another (a 224x224x3, 1,000-class space on
+// 32x32 images with 10 classes). Shape-checked as ValidateSpaceStructure does.
+absl::StatusOr<SearchSpace> SpaceAtInput(const SearchSpace& space, const Shape& input, int32_t classes);
+
 // Every decision drawn uniformly (TuNAS's supernet warmup sampling).
 SpaceChoice SampleUniform(const SearchSpace& space, std::mt19937_64& rng);
 

@@ -6,6 +6,7 @@
 #include "common/logging.h"
 #include "common/status_macros.h"
 #include "proto/architecture.h"
+#include "proto/space.h"
 #include "proto/textproto.h"
 #include "supernet/dnnl_context.h"
 
@@ -28,6 +29,37 @@ std::string Fingerprint(const ResolvedCampaign& c) {
   return absl::StrCat(absl::Hex(h, absl::kZeroPad16));
 }
 
+std::string ShapeText(const Shape& s, int32_t classes) {
+  return absl::StrCat(s.height(), "x", s.width(), "x", s.channels(), " with ", classes, " classes");
+}
+
+// A space declared at another shape than the data's (a literature space at
+// 224x224x3 with 1,000 classes, searched on 32x32 images) is searched at the
+// data's shape: its blocks stay, only the input and the classifier change.
+// Latency is still priced at the declared shape, which becomes the
+// deployment shape unless the spec gives one. Returns what was done, for the
+// campaign's events; empty if the space fits the data as declared.
+absl::StatusOr<std::string> FitSpaceToData(const nn::Dataset& data, ResolvedCampaign* c) {
+  Shape in;
+  in.set_height(data.train.height), in.set_width(data.train.width), in.set_channels(data.train.channels);
+  const int32_t classes = static_cast<int32_t>(data.num_classes);
+  const Shape declared = c->space.input();
+  const int32_t declared_classes = c->space.num_classes();
+  if (declared.height() == in.height() && declared.width() == in.width() && declared.channels() == in.channels() &&
+      declared_classes == classes) {
+    return std::string();
+  }
+  ASSIGN_OR_RETURN(c->space, WithContext(SpaceAtInput(c->space, in, classes), "space"));
+  if (c->options.deployment_input.height() == 0) {
+    c->options.deployment_input = declared;
+    c->options.deployment_classes = declared_classes;
+  }
+  return absl::StrCat("space ", c->space.name(), " is declared at ", ShapeText(declared, declared_classes),
+                      "; it is searched at the dataset's ", ShapeText(in, classes), " and priced at ",
+                      ShapeText(c->options.deployment_input, c->options.deployment_classes ? c->options.deployment_classes
+                                                                                           : classes));
+}
+
 }  // namespace
 
 CampaignRun::CampaignRun(ResolvedCampaign campaign, CampaignRunOptions options, ProgressSink* sink)
@@ -39,12 +71,7 @@ absl::StatusOr<std::unique_ptr<CampaignRun>> CampaignRun::Create(ResolvedCampaig
   std::unique_ptr<CampaignRun> run(new CampaignRun(std::move(campaign), std::move(options), sink));
   const ResolvedCampaign& c = run->campaign_;
   ASSIGN_OR_RETURN(run->data_, WithContext(nn::LoadDataset(c.data), "dataset"));
-  // The space must take the dataset's images and classes; the space is what
-  // the user changes, so the error says which input it needs.
-  const Shape& in = c.space.input();
-  RETURN_IF_ERROR(WithContext(nn::CheckInputFits(run->data_, in.height(), in.width(), in.channels(),
-                                                 c.space.num_classes(), "space", c.space.name()),
-                              "dataset"));
+  ASSIGN_OR_RETURN(run->space_note_, FitSpaceToData(run->data_, &run->campaign_));
   TunasOptions search_options = c.options;
   search_options.fingerprint = Fingerprint(c);
   if (!c.spec.distill().soft_labels().empty()) {
@@ -89,6 +116,7 @@ absl::StatusOr<RunEnd> CampaignRun::Run(const StopToken& stop) {
   RETURN_IF_ERROR(sink_->Started(*this, resumed_ ? absl::StrCat("resumed from the checkpoint at step ",
                                                                 search_->step())
                                                  : "search started"));
+  if (!space_note_.empty()) RETURN_IF_ERROR(sink_->Said(*this, search_->stage(), space_note_));
   Log(Component::kSearch)->debug("run started campaign={} step={} total_steps={}", campaign_.spec.name(),
                                  search_->step(), search_->total_steps());
   ASSIGN_OR_RETURN(RunEnd end, Step(stop));

@@ -134,6 +134,7 @@ class CampaignRun {
   std::unique_ptr<TunasSearch> search_;
   CampaignResult result_;
   bool resumed_ = false;
+  std::string space_note_;  // How the space was fitted to the data, if it was.
   bool finishing_ = false;
   double search_seconds_ = 0;
 };

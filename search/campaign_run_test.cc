@@ -221,25 +221,32 @@ std::string WriteTinyCifar10() {
 
 // The space must take the dataset's images: the error names both shapes and
 // the input the space needs.
-TEST(CampaignRun, SpaceThatDoesNotFitTheDatasetIsRefused) {
+TEST(CampaignRun, SpaceDeclaredAtAnotherShapeIsSearchedAtTheDatas) {
   const std::string dir = WriteTinyCifar10();
   CampaignSpec spec = *ParseTextProtoAs<CampaignSpec>(absl::StrCat(R"pb(
-    name: "mismatch"
+    name: "reshaped"
     space_ref: "fmnist_uib"
     training { coarse_steps: 2 batch_size: 4 threads: 1 }
     targets { hardware: "pixel6_cpu" budget_ms: [ 4 ] }
     dataset { format: CIFAR10 dir: ")pb", dir, R"pb(" }
   )pb"), "spec");
   RecordingSink sink;
-  auto run = CampaignRun::Create(*ResolveCampaign(spec), {}, &sink);
-  ASSERT_FALSE(run.ok());
-  EXPECT_EQ(run.status().message(),
-            absl::StrCat("dataset: space 'fmnist_uib' takes 28x28x1 images and 10 classes, but the dataset (cifar10 in ",
-                         dir, ") has 32x32x3 images and 10 classes; use a space with input { height: 32 width: 32 "
-                         "channels: 3 } and num_classes: 10"));
+  absl::StatusOr<std::unique_ptr<CampaignRun>> run = CampaignRun::Create(*ResolveCampaign(spec), {}, &sink);
+  ASSERT_TRUE(run.ok()) << run.status();
+  StopToken stop;
+  ASSERT_TRUE((*run)->Run(stop).ok());
+  ASSERT_FALSE(sink.said.empty());
+  EXPECT_EQ(sink.said[0],
+            "COARSE: space fmnist_uib is declared at 28x28x1 with 10 classes; it is searched at the dataset's 32x32x3 "
+            "with 10 classes and priced at 28x28x1 with 10 classes");
+  EXPECT_EQ((*run)->search().decisions().space().input().channels(), 3);
+  // As declared, a space that fits says nothing.
   spec.set_space_ref("cifar_uib");
-  run = CampaignRun::Create(*ResolveCampaign(spec), {}, &sink);
-  EXPECT_TRUE(run.ok()) << run.status();
+  RecordingSink quiet;
+  run = CampaignRun::Create(*ResolveCampaign(spec), {}, &quiet);
+  ASSERT_TRUE(run.ok()) << run.status();
+  ASSERT_TRUE((*run)->Run(stop).ok());
+  for (const std::string& m : quiet.said) EXPECT_EQ(m.find("declared at"), std::string::npos) << m;
 }
 
 TEST(CampaignRun, NeedsASink) {
