@@ -74,14 +74,15 @@ absl::StatusOr<ImportLatenciesRequest> ParseLatencyCsv(absl::string_view text, a
   std::map<std::string, size_t> column;
   for (size_t i = 0; i < table.header.size(); ++i) {
     if (!KnownColumns().count(table.header[i])) {
-      return absl::InvalidArgumentError(absl::StrCat(name, ":1: column '", table.header[i], "' is not one of ",
+      return absl::InvalidArgumentError(absl::StrCat(name, ":", table.header_line, ": column ",
+                                                     Quoted(table.header[i]), " is not one of ",
                                                      absl::StrJoin(KnownColumns(), ", ")));
     }
     column[table.header[i]] = i;
   }
   for (const char* required : {"arch", "latency_ms"}) {
     if (!column.count(required)) {
-      return absl::InvalidArgumentError(absl::StrCat(name, ":1: no '", required, "' column"));
+      return absl::InvalidArgumentError(absl::StrCat(name, ":", table.header_line, ": no '", required, "' column"));
     }
   }
   if (table.rows.empty()) return absl::InvalidArgumentError(absl::StrCat(name, ": no rows after the header"));

@@ -75,8 +75,10 @@ absl::StatusOr<Summary> Summarize(const SearchSpace& space) {
 
 std::string Size(double log10_size) {
   if (log10_size < 9) return absl::StrCat(std::llround(std::pow(10, log10_size)));
-  return absl::StrFormat("%.1fe%d", std::pow(10, log10_size - std::floor(log10_size)),
-                         static_cast<int>(std::floor(log10_size)));
+  int exponent = static_cast<int>(std::floor(log10_size));
+  double mantissa = std::round(std::pow(10, log10_size - exponent) * 10) / 10;
+  if (mantissa >= 10) mantissa /= 10, ++exponent;  // 9.96 rounds to 10.0: print 1.0e(N+1).
+  return absl::StrFormat("%.1fe%d", mantissa, exponent);
 }
 
 std::string MacsRange(const Summary& s) {

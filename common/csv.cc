@@ -5,9 +5,15 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace ridge {
 namespace {
+
+// 'value', cut to 40 characters: a header name may be a whole stray line.
+std::string Quoted(absl::string_view value) {
+  return absl::StrCat("'", value.substr(0, 40), value.size() > 40 ? "...'" : "'");
+}
 
 class Parser {
  public:
@@ -18,7 +24,8 @@ class Parser {
   absl::StatusOr<bool> Next(CsvRow* row) {
     row->fields.clear();
     while (pos_ < text_.size() && (text_[pos_] == '\n' || text_[pos_] == '\r')) {  // Blank lines.
-      if (text_[pos_] == '\n') ++line_;
+      // \r\n is one line end, as is a \r alone.
+      if (text_[pos_] == '\n' || pos_ + 1 == text_.size() || text_[pos_ + 1] != '\n') ++line_;
       ++pos_;
     }
     if (pos_ >= text_.size()) return false;
@@ -103,17 +110,19 @@ class Parser {
 }  // namespace
 
 absl::StatusOr<CsvTable> ParseCsv(absl::string_view text, absl::string_view name, const CsvLimits& limits) {
+  absl::ConsumePrefix(&text, "\xEF\xBB\xBF");  // A UTF-8 byte-order mark.
   Parser parser(text, name, limits);
   CsvTable table;
   CsvRow header;
   absl::StatusOr<bool> got = parser.Next(&header);
   if (!got.ok()) return got.status();
   if (!*got) return parser.Error(1, "empty; the first line must name the columns");
+  table.header_line = header.line;
   std::set<std::string> seen;
   for (std::string& h : header.fields) {
     h = std::string(absl::StripAsciiWhitespace(h));
     if (h.empty()) return parser.Error(header.line, "an empty column name in the header");
-    if (!seen.insert(h).second) return parser.Error(header.line, absl::StrCat("column '", h, "' named twice"));
+    if (!seen.insert(h).second) return parser.Error(header.line, absl::StrCat("column ", Quoted(h), " named twice"));
   }
   table.header = std::move(header.fields);
   CsvRow row;

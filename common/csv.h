@@ -1,7 +1,8 @@
 // Comma-separated values as people write them (RFC 4180): a header row,
 // fields optionally in double quotes, "" for a quote inside one, commas and
-// newlines allowed inside quotes, \n or \r\n line ends. Read with bounds,
-// since the files come from users.
+// newlines allowed inside quotes, \n, \r\n or \r line ends, and a UTF-8
+// byte-order mark (spreadsheets write one) skipped. Read with bounds, since
+// the files come from users.
 #ifndef RIDGE_COMMON_CSV_H_
 #define RIDGE_COMMON_CSV_H_
 
@@ -27,6 +28,7 @@ struct CsvRow {
 
 struct CsvTable {
   std::vector<std::string> header;  // Trimmed of surrounding spaces.
+  int header_line = 1;              // Blank lines may come before it.
   std::vector<CsvRow> rows;         // Each has header.size() fields.
 };
 

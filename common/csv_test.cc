@@ -25,6 +25,17 @@ TEST(CsvTest, ReadsQuotedFieldsWithCommasQuotesAndNewlines) {
   EXPECT_EQ(t->rows[2].line, 5);
 }
 
+TEST(CsvTest, SkipsAByteOrderMarkAndCountsEveryKindOfLineEnd) {
+  absl::StatusOr<CsvTable> t = ParseCsv("\xEF\xBB\xBF\n\r\na,b\r1,2\r\r\n3,4\n", "t.csv");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->header, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(t->header_line, 3);
+  ASSERT_EQ(t->rows.size(), 2u);
+  EXPECT_EQ(t->rows[0].line, 4);
+  EXPECT_EQ(t->rows[1].line, 6);
+  EXPECT_EQ(ParseCsv("\n\na,b\n1\n", "t.csv").status().message(), "t.csv:4: 1 fields; the header has 2");
+}
+
 TEST(CsvTest, EmptyFieldsAreKept) {
   absl::StatusOr<CsvTable> t = ParseCsv("a,b,c\n1,,\n", "t.csv");
   ASSERT_TRUE(t.ok()) << t.status();

@@ -285,7 +285,8 @@ std::string LatencyHtml(const LatencyReportResponse& report) {
   return Page(absl::StrCat("Latency ", report.device_key()),
               absl::StrCat("<h1>Latency models <small>device key ", HtmlEscape(report.device_key()),
                            "</small></h1><div class=card><div><span>measured architectures</span><b>",
-                           report.measurements(), "</b></div><div><span>fitted on</span><b>", report.train(),
+                           report.measurements(), "</b></div><div><span>imported</span><b>", report.imported(),
+                           "</b></div><div><span>fitted on</span><b>", report.train(),
                            "</b></div><div><span>scored on (held out)</span><b>", report.held_out(),
                            "</b></div></div><h2>Models on the held-out architectures</h2><table><tr><th>model</th>"
                            "<th class=n>n</th><th class=n>Spearman</th><th class=n>Kendall</th><th class=n>MAPE</th>"

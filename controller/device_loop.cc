@@ -51,7 +51,7 @@ absl::Status DeviceLoop::Refit(const std::string& key) {
   // Each device's own measurements choose its model (latency/model_selection.h).
   absl::StatusOr<ModelChoice> choice = SelectLatencyModel(train, base);
   if (absl::IsFailedPrecondition(choice.status())) {
-    say_(absl::StrCat("device ", key, ": still priced by its roofline: ", choice.status().message()));
+    say_(absl::StrCat("device ", key, ": its pricing is unchanged: ", choice.status().message()));
     return absl::OkStatus();
   }
   RETURN_IF_ERROR(choice.status());

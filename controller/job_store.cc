@@ -241,8 +241,10 @@ absl::StatusOr<int> JobStore::ImportMeasurements(const std::vector<std::pair<Job
   absl::MutexLock lock(&mu_);
   Transaction txn(db_, "ImportMeasurements");
   RETURN_IF_ERROR(txn.BeginWrite());
-  Statement job(db_, absl::StrCat("INSERT OR IGNORE INTO jobs (", kJobColumns, ", queue_order) VALUES (?1, ?2, '', 0, ",
-                                  "?3, ?4, ?5, ?6, 0, 0, '', ?7, 0)"),
+  // Only a job ID already present is skipped; any other constraint
+  // violation fails the import (INSERT OR IGNORE would skip those too).
+  Statement job(db_, absl::StrCat("INSERT INTO jobs (", kJobColumns, ", queue_order) VALUES (?1, ?2, '', 0, ",
+                                  "?3, ?4, ?5, ?6, 0, 0, '', ?7, 0) ON CONFLICT (job_id) DO NOTHING"),
                 "ImportMeasurements: job");
   Statement measurement(db_, "INSERT INTO measurements (job_id, device_key, arch_id, median_ms, measurement, time_ms) "
                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -10,6 +10,7 @@
 #include "controller/store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include <sqlite3.h>
 #include "zoo/zoo.h"
 
 namespace ridge::controller {
@@ -20,10 +21,10 @@ using ::testing::HasSubstr;
 class LatencyImportTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string path = std::string(std::getenv("TEST_TMPDIR")) + "/" +
-                             ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db";
-    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
-    store_ = *Store::Open(path);
+    path_ = std::string(std::getenv("TEST_TMPDIR")) + "/" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db";
+    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path_ + suffix).c_str());
+    store_ = *Store::Open(path_);
   }
   // Rows 1..n: the zoo's models, each with its own latency.
   static ImportLatenciesRequest Request(int n) {
@@ -51,6 +52,26 @@ class LatencyImportTest : public ::testing::Test {
   }
   size_t Stored() { return store_->jobs().Measurements("phone")->size(); }
 
+  // Rows of `table`, read over a connection of the test's own.
+  int64_t Count(const std::string& table) {
+    sqlite3* db = nullptr;
+    sqlite3_open(path_.c_str(), &db);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, ("SELECT COUNT(*) FROM " + table).c_str(), -1, &st, nullptr);
+    sqlite3_step(st);
+    const int64_t n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+  }
+  void Execute(const std::string& sql) {
+    sqlite3* db = nullptr;
+    sqlite3_open(path_.c_str(), &db);
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+
+  std::string path_;
   std::unique_ptr<Store> store_;
 };
 
@@ -94,6 +115,21 @@ TEST_F(LatencyImportTest, ABadRowStoresNothingAndNamesItsRow) {
   EXPECT_EQ(got.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(got.status().message(), "measurements[4] (row 5).latency_ms: -2 must be in (0, 1e7]");
   EXPECT_EQ(Stored(), 0u);
+}
+
+TEST_F(LatencyImportTest, AFailureHalfwayStoresNothing) {
+  const ImportLatenciesRequest r = Request(5);
+  // A stray measurement row under the ID the third row will take: its insert
+  // fails after two rows went in, and the transaction must take them back.
+  Execute("INSERT INTO measurements (job_id, device_key, arch_id, median_ms, measurement, time_ms) VALUES ('" +
+          ImportedJobId("phone", r.measurements(2)) + "', 'phone', 'x', 1, x'', 0)");
+  absl::StatusOr<ImportLatenciesResponse> got = Import(r);
+  EXPECT_FALSE(got.ok());
+  EXPECT_EQ(Count("jobs"), 0);
+  EXPECT_EQ(Count("measurements"), 1);
+  Execute("DELETE FROM measurements");
+  EXPECT_EQ(Import(r)->stored(), 5);
+  EXPECT_EQ(Count("jobs"), 5);
 }
 
 TEST_F(LatencyImportTest, RefusesEachBadField) {

@@ -36,8 +36,9 @@ std::string ShapeText(const Shape& s, int32_t classes) {
 // A space declared at another shape than the data's (a literature space at
 // 224x224x3 with 1,000 classes, searched on 32x32 images) is searched at the
 // data's shape: its blocks stay, only the input and the classifier change.
-// Latency is still priced at the declared shape, which becomes the
-// deployment shape unless the spec gives one. Returns what was done, for the
+// Unless the spec gives a deployment shape, latency is priced at the
+// declared resolution, with the data's channels and classes (the user's
+// network, at the size it was designed for). Returns what was done, for the
 // campaign's events; empty if the space fits the data as declared.
 absl::StatusOr<std::string> FitSpaceToData(const nn::Dataset& data, ResolvedCampaign* c) {
   Shape in;
@@ -50,14 +51,15 @@ absl::StatusOr<std::string> FitSpaceToData(const nn::Dataset& data, ResolvedCamp
     return std::string();
   }
   ASSIGN_OR_RETURN(c->space, WithContext(SpaceAtInput(c->space, in, classes), "space"));
-  if (c->options.deployment_input.height() == 0) {
+  const bool resolution_differs = declared.height() != in.height() || declared.width() != in.width();
+  if (c->options.deployment_input.height() == 0 && resolution_differs) {
     c->options.deployment_input = declared;
-    c->options.deployment_classes = declared_classes;
+    c->options.deployment_input.set_channels(in.channels());
   }
+  const Shape& priced = c->options.deployment_input.height() > 0 ? c->options.deployment_input : in;
   return absl::StrCat("space ", c->space.name(), " is declared at ", ShapeText(declared, declared_classes),
                       "; it is searched at the dataset's ", ShapeText(in, classes), " and priced at ",
-                      ShapeText(c->options.deployment_input, c->options.deployment_classes ? c->options.deployment_classes
-                                                                                           : classes));
+                      ShapeText(priced, c->options.deployment_classes > 0 ? c->options.deployment_classes : classes));
 }
 
 }  // namespace
@@ -74,6 +76,12 @@ absl::StatusOr<std::unique_ptr<CampaignRun>> CampaignRun::Create(ResolvedCampaig
   ASSIGN_OR_RETURN(run->space_note_, FitSpaceToData(run->data_, &run->campaign_));
   TunasOptions search_options = c.options;
   search_options.fingerprint = Fingerprint(c);
+  // A reshaped space is part of what a checkpoint must match: the same spec
+  // over data of another shape is another search. (Appended only then, so
+  // checkpoints of campaigns that were not reshaped keep their fingerprint.)
+  if (!run->space_note_.empty()) {
+    absl::StrAppend(&search_options.fingerprint, "-", absl::Hex(Fnv1a64(run->space_note_), absl::kZeroPad16));
+  }
   if (!c.spec.distill().soft_labels().empty()) {
     ASSIGN_OR_RETURN(run->teacher_, WithContext(nn::ReadSoftLabels(c.spec.distill().soft_labels(), run->data_.train),
                                                 "distill.soft_labels"));

@@ -219,8 +219,8 @@ std::string WriteTinyCifar10() {
   return dir;
 }
 
-// The space must take the dataset's images: the error names both shapes and
-// the input the space needs.
+// A space declared at 28x28x1 runs on 32x32x3 images at their shape, and the
+// campaign says how it is searched and priced.
 TEST(CampaignRun, SpaceDeclaredAtAnotherShapeIsSearchedAtTheDatas) {
   const std::string dir = WriteTinyCifar10();
   CampaignSpec spec = *ParseTextProtoAs<CampaignSpec>(absl::StrCat(R"pb(
@@ -238,7 +238,7 @@ TEST(CampaignRun, SpaceDeclaredAtAnotherShapeIsSearchedAtTheDatas) {
   ASSERT_FALSE(sink.said.empty());
   EXPECT_EQ(sink.said[0],
             "COARSE: space fmnist_uib is declared at 28x28x1 with 10 classes; it is searched at the dataset's 32x32x3 "
-            "with 10 classes and priced at 28x28x1 with 10 classes");
+            "with 10 classes and priced at 28x28x3 with 10 classes");
   EXPECT_EQ((*run)->search().decisions().space().input().channels(), 3);
   // As declared, a space that fits says nothing.
   spec.set_space_ref("cifar_uib");

@@ -35,8 +35,12 @@ void Augment(const uint8_t* src, int64_t h, int64_t w, int64_t c, int dy, int dx
       const int64_t sx = flip ? w - 1 - sx0 : sx0;
       const bool inside = sy >= 0 && sy < h && sx0 >= 0 && sx0 < w;
       float* out = dst + (y * w + x) * c;
-      const uint8_t* in = src + (sy * w + sx) * c;
-      for (int64_t ch = 0; ch < c; ++ch) out[ch] = inside ? in[ch] * a.scale[ch] + a.offset[ch] : a.offset[ch];
+      if (!inside) {
+        for (int64_t ch = 0; ch < c; ++ch) out[ch] = a.offset[ch];  // Zero pixels, normalised.
+        continue;
+      }
+      const uint8_t* in = src + (sy * w + sx) * c;  // Formed only inside the image.
+      for (int64_t ch = 0; ch < c; ++ch) out[ch] = in[ch] * a.scale[ch] + a.offset[ch];
     }
   }
 }

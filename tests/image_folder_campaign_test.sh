@@ -26,7 +26,7 @@ sed -e 's/space_ref: .*/space_ref: "proxylessnas_mobile"/' -e 's/coarse_steps: 8
 "$RIDGE" search --spec="$TMP/proxyless.textproto" --out="$TMP/proxyless" --format=json >"$TMP/out" 2>"$TMP/err" ||
   fail "proxylessnas_mobile on 32x32 images: $(tail -3 "$TMP/err")"
 grep -q "space proxylessnas_mobile is declared at 224x224x3 with 1000 classes; it is searched at the dataset's \
-32x32x3 with 10 classes and priced at 224x224x3 with 1000 classes" "$TMP/err" ||
+32x32x3 with 10 classes and priced at 224x224x3 with 10 classes" "$TMP/err" ||
   fail "no note on the space's shape: $(grep -i space "$TMP/err" | head -3)"
 grep -q "v1 32x32x3 classes=10 act=relu6" "$TMP/proxyless/fronts.csv" || fail "not searched at 32x32x3"
 # At 32x32 these networks take microseconds on pixel6_cpu; at 224, milliseconds.

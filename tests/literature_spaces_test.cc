@@ -51,7 +51,10 @@ TEST(LiteratureSpacesTest, ProxylessNasMobileHasThePapersPlan) {
     EXPECT_EQ(stage.slots(0).stride(), strides[i]);
     EXPECT_FALSE(stage.slots(0).optional());
     for (const SlotSpec& slot : stage.slots()) {
-      log10_size += std::log10(3 * 2 + (slot.optional() ? 1 : 0));  // k in {3,5,7} x e in {3,6}, or skip.
+      EXPECT_EQ(slot.mid_dw_kernel_size(), 3);  // k in {3, 5, 7}
+      EXPECT_EQ(slot.expansion_size(), 2);      // e in {3, 6}
+      EXPECT_EQ(slot.start_dw_kernel_size(), 1);
+      log10_size += std::log10(slot.mid_dw_kernel_size() * slot.expansion_size() + (slot.optional() ? 1 : 0));
     }
   }
   // 6^6 * 7^15, as the paper's space (21 searchable blocks; 15 may be zero).
