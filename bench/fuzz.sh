@@ -15,7 +15,7 @@ OUT=${OUT:-$(mktemp -d)}
 mkdir -p "$OUT"
 FUZZERS=("$@")
 [ ${#FUZZERS[@]} -gt 0 ] || FUZZERS=(textproto_fuzzer canonical_encoding_fuzzer idx_fuzzer checkpoint_fuzzer
-                                      soft_labels_fuzzer requests_fuzzer image_decode_fuzzer)
+                                      soft_labels_fuzzer requests_fuzzer image_decode_fuzzer csv_fuzzer)
 BASE=${FUZZ_OUTPUT_BASE:-$HOME/.cache/ridge-fuzz-bazel}
 targets=()
 for f in "${FUZZERS[@]}"; do targets+=("//tests:$f"); done
