@@ -64,7 +64,11 @@ absl::Status DeviceLoop::Refit(const std::string& key) {
 absl::Status DeviceLoop::Start() {
   for (const std::string& key : keys_) {
     RETURN_IF_ERROR(Refit(key));
-    if (fitted_on_[key] == 0) say_(absl::StrCat("device ", key, ": pricing with its roofline until measured"));
+    if (fitted_on_[key] == 0) {
+      ASSIGN_OR_RETURN(auto stored, jobs_->store()->Measurements(key));
+      say_(absl::StrCat("device ", key, ": pricing with its roofline: ", stored.size(),
+                        " measurements, and pricing by measurements needs ", options_.min_measurements));
+    }
   }
   return absl::OkStatus();
 }

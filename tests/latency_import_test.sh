@@ -71,5 +71,15 @@ expect_ok "front json" "$RIDGE" front show "$id" --format=json
 json_check "front priced by the model" "d['points'] and all(p['latency_model'].startswith('calibrated_roofline') \
   for p in d['points'])"
 
+# Fewer than 10 measured architectures: the roofline prices the key, and the
+# campaign says why.
+head -6 "$TMP/phone.csv" >"$TMP/few.csv"
+expect_ok "import five" "$RIDGE" latency import --device=few "$TMP/few.csv"
+sed 's/device_key: "phone"/device_key: "few"/' "$TMP/spec.textproto" >"$TMP/few.textproto"
+id=$("$RIDGE" campaign launch "$TMP/few.textproto") || fail "launch few"
+"$RIDGE" campaign watch "$id" >"$TMP/watch.out" 2>"$TMP/watch.err" || fail "watch few: $(tail -3 "$TMP/watch.err")"
+grep -q "device few: pricing with its roofline: 5 measurements, and pricing by measurements needs 10" \
+  "$TMP/watch.err" || fail "few: $(grep -i device "$TMP/watch.err" | head -3)"
+
 kill -TERM $pid; wait $pid; pid=""
 finish
