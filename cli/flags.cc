@@ -141,6 +141,10 @@ absl::StatusOr<nn::DatasetOptions> DatasetFlags(int64_t train_images, const Shap
   }
   const int64_t seed = absl::GetFlag(FLAGS_split_seed);
   if (seed < 0) return absl::InvalidArgumentError(absl::StrCat("--split_seed: ", seed, " must be >= 0"));
+  if (seed != 0 && o.format == nn::DataFormat::kIdx) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--split_seed: ", seed, ": --data_format=idx splits by position, not by a seed; leave it 0"));
+  }
   o.split_seed = static_cast<uint64_t>(seed);
   o.train_images = train_images;
   if (o.format == nn::DataFormat::kImageFolder) {

@@ -74,6 +74,8 @@ expect_error "missing data" "/nonexistent/train-images-idx3-ubyte.gz: cannot ope
 # Another dataset (docs/data.md): an image folder of 32x32 RGB PNGs and JPEGs
 # in 10 classes, resized to the network's input; 80 images leave 64 to train.
 $PY "$(dirname "$0")/../tests/make_image_folder.py" "$TMP/folder" 10 8 || fail "generating the image folder"
+expect_error "split seed on IDX" "--split_seed: 2: --data_format=idx splits by position" \
+  "$RIDGE" train --arch=fmnist_reference --split_seed=2 --epochs=1
 FOLDER=(--data="$TMP/folder" --data_format=image_folder --split_seed=3)
 expect_ok "train on an image folder" "$RIDGE" train --arch=cifar_reference "${FOLDER[@]}" --epochs=2 --batch=16 \
   --checkpoint="$TMP/cifar.ckpt" --format=json --threads=1

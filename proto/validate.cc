@@ -313,6 +313,12 @@ void CheckDatasetFormatFields(const DatasetSpec& data, const std::string& path, 
   if (!idx && data.num_classes() != 0) {
     c.Fail(At(path, "dataset.num_classes"), absl::StrCat(data.num_classes(), ": only format IDX reads it; leave it 0"));
   }
+  // IDX has its own test split and takes valid from the end of train: no
+  // shuffle, so a split seed would change nothing.
+  if (idx && data.split_seed() != 0) {
+    c.Fail(At(path, "dataset.split_seed"),
+           absl::StrCat(data.split_seed(), ": format IDX splits by position, not by a seed; leave it 0"));
+  }
   if (!idx && data.dir().empty()) {
     c.Fail(At(path, "dataset.dir"), absl::StrCat("must be given for format ", DatasetSpec::Format_Name(data.format())));
   }

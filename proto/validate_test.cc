@@ -253,6 +253,10 @@ TEST(ValidateCampaignSpec, DatasetFields) {
   EXPECT_THAT(s.message(), HasSubstr("campaign.dataset.height: 5000 must be in [0, 4096]"));
   EXPECT_THAT(s.message(), HasSubstr("campaign.dataset.channels: 2 is not one of {0, 1, 3}"));
   EXPECT_THAT(s.message(), HasSubstr("campaign.dataset.num_classes: 5: only format IDX reads it; leave it 0"));
+  CampaignSpec seeded = *ParseTextProtoAs<CampaignSpec>(
+      "space_ref: 'fmnist_uib' targets { hardware: 'pixel6_cpu' budget_ms: 4 } dataset { split_seed: 3 }", "s");
+  EXPECT_THAT(std::string(ValidateCampaignSpec(seeded).message()),
+              HasSubstr("campaign.dataset.split_seed: 3: format IDX splits by position, not by a seed; leave it 0"));
   EXPECT_THAT(s.message(), HasSubstr("campaign.dataset.test_images: -1 must be in [0, 10000000]"));
   EXPECT_THAT(s.message(), HasSubstr("campaign.dataset.name: 'no spaces please' must be 1 to 64 of [A-Za-z0-9_.-]"));
 
