@@ -87,8 +87,13 @@ expect_ok "supernet on an image folder" "$RIDGE" supernet train --space=cifar_ui
   --samples=0 --format=json --threads=1
 json_check "image folder supernet" "d['steps'] == 4 and [s['label'] for s in d['subnets']] == ['largest', 'smallest', 'cifar_reference']"
 $PY "$(dirname "$0")/../tests/make_image_folder.py" "$TMP/three" 3 4 || fail "generating the 3-class folder"
-expect_error "classes differ" "--space: space 'cifar_uib' takes 32x32x3 images and 10 classes, but the dataset (image_folder in $TMP/three) has 32x32x3 images and 3 classes; use a space with input { height: 32 width: 32 channels: 3 } and num_classes: 3" \
-  "$RIDGE" supernet train --space=cifar_uib --data="$TMP/three" --data_format=image_folder --epochs=1 --batch=4
+# A concrete architecture must fit the data; a space is fitted to it.
+expect_error "classes differ" "architecture 'cifar_reference' takes 32x32x3 images and 10 classes, but the dataset (image_folder in $TMP/three) has 32x32x3 images and 3 classes; use an architecture with input { height: 32 width: 32 channels: 3 } and num_classes: 3" \
+  "$RIDGE" train --arch=cifar_reference --data="$TMP/three" --data_format=image_folder --epochs=1 --batch=4
+expect_ok "space fitted to the classes" "$RIDGE" supernet train --space=cifar_uib --data="$TMP/three" \
+  --data_format=image_folder --epochs=1 --batch=4 --samples=0 --threads=1
+grep -q "space cifar_uib trained at the dataset's 32x32x3 with 3 classes" "$TMP/err" ||
+  fail "the supernet did not say it fitted the space: $(tail -2 "$TMP/err")"
 printf 'not an image' >"$TMP/three/class_01/bad.png"
 expect_error "bad image" "$TMP/three/class_01/bad.png: not a decodable image" \
   "$RIDGE" train --arch=cifar_reference --data="$TMP/three" --data_format=image_folder --epochs=1 --batch=4
