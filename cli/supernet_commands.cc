@@ -14,6 +14,7 @@
 #include "cli/flags.h"
 #include "cli/output.h"
 #include "cli/training.h"
+#include "search/campaign_run.h"
 #include "common/files.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
@@ -197,15 +198,18 @@ absl::StatusOr<StepLearning> SupernetLearning(nn::Supernet* net, const SearchSpa
 absl::StatusOr<nn::Dataset> LoadData(const TrainingFlags& tf, SearchSpace* space, const std::string& flag, bool fit) {
   ASSIGN_OR_RETURN(nn::DatasetOptions o, DatasetFlags(tf.train_images, space->input()));
   ASSIGN_OR_RETURN(nn::Dataset data, WithContext(nn::LoadDataset(o), "--data"));
-  const absl::Status fits = nn::CheckInputFits(data, space->input().height(), space->input().width(),
-                                               space->input().channels(), space->num_classes(), "space", space->name());
-  if (fits.ok()) return data;
-  if (!fit) return WithContext(fits, flag);
-  Shape in;
-  in.set_height(data.train.height), in.set_width(data.train.width), in.set_channels(data.train.channels);
-  ASSIGN_OR_RETURN(*space, WithContext(SpaceAtInput(*space, in, static_cast<int32_t>(data.num_classes)), flag));
-  Log(Component::kCli)->info("space {} trained at the dataset's {}x{}x{} with {} classes", space->name(),
-                             in.height(), in.width(), in.channels(), data.num_classes);
+  if (!fit) {
+    RETURN_IF_ERROR(WithContext(nn::CheckInputFits(data, space->input().height(), space->input().width(),
+                                                   space->input().channels(), space->num_classes(), "space",
+                                                   space->name()),
+                                flag));
+    return data;
+  }
+  ASSIGN_OR_RETURN(bool reshaped, WithContext(search::FitSpaceToData(data, space), flag));
+  if (reshaped) {
+    Log(Component::kCli)->info("space {} trained at the dataset's {}x{}x{} with {} classes", space->name(),
+                               data.train.height, data.train.width, data.train.channels, data.num_classes);
+  }
   return data;
 }
 

@@ -36,10 +36,10 @@ DeviceLoop::DeviceLoop(JobQueue* jobs, search::TunasSearch* search, std::string 
   }
 }
 
-absl::Status DeviceLoop::Refit(const std::string& key) {
+absl::StatusOr<size_t> DeviceLoop::Refit(const std::string& key) {
   ASSIGN_OR_RETURN(auto stored, jobs_->store()->Measurements(key));
   if (stored.size() < static_cast<size_t>(options_.min_measurements) || stored.size() == fitted_on_[key]) {
-    return absl::OkStatus();
+    return stored.size();
   }
   std::vector<MeasuredArch> train = ToMeasuredArchs(stored);
   HardwareProfile base;
@@ -52,21 +52,20 @@ absl::Status DeviceLoop::Refit(const std::string& key) {
   absl::StatusOr<ModelChoice> choice = SelectLatencyModel(train, base);
   if (absl::IsFailedPrecondition(choice.status())) {
     say_(absl::StrCat("device ", key, ": its pricing is unchanged: ", choice.status().message()));
-    return absl::OkStatus();
+    return stored.size();
   }
   RETURN_IF_ERROR(choice.status());
   say_(absl::StrCat("device ", key, ": pricing with ", DescribeChoice(*choice)));
   std::shared_ptr<const LatencyModel> model = std::move(choice->model);
   search_->SetDeviceModel(key, std::move(model));
-  return absl::OkStatus();
+  return stored.size();
 }
 
 absl::Status DeviceLoop::Start() {
   for (const std::string& key : keys_) {
-    RETURN_IF_ERROR(Refit(key));
+    ASSIGN_OR_RETURN(size_t measured, Refit(key));
     if (fitted_on_[key] == 0) {
-      ASSIGN_OR_RETURN(auto stored, jobs_->store()->Measurements(key));
-      say_(absl::StrCat("device ", key, ": pricing with its roofline: ", stored.size(),
+      say_(absl::StrCat("device ", key, ": pricing with its roofline: ", measured,
                         " measurements, and pricing by measurements needs ", options_.min_measurements));
     }
   }
@@ -92,7 +91,7 @@ absl::Status DeviceLoop::AfterStep() {
                             .status());
       }
     }
-    if (step % options_.refit_every_steps == 0) RETURN_IF_ERROR(Refit(key));
+    if (step % options_.refit_every_steps == 0) RETURN_IF_ERROR(Refit(key).status());
   }
   return absl::OkStatus();
 }

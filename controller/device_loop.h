@@ -49,7 +49,8 @@ class DeviceLoop {
   bool has_devices() const { return !keys_.empty(); }
 
  private:
-  absl::Status Refit(const std::string& key);
+  // Refits `key`'s model if it has new measurements; returns how many it has.
+  absl::StatusOr<size_t> Refit(const std::string& key);
 
   JobQueue* jobs_;
   search::TunasSearch* search_;

@@ -279,6 +279,13 @@ absl::StatusOr<std::map<JobState, int64_t>> JobStore::JobCounts(const std::strin
   }
 }
 
+absl::StatusOr<int64_t> JobStore::CountMeasurements(const std::string& device_key) {
+  absl::MutexLock lock(&mu_);
+  Statement count(db_, "SELECT COUNT(*) FROM measurements WHERE device_key = ?1", "CountMeasurements");
+  ASSIGN_OR_RETURN(bool row, count.BindText(1, device_key).Step());
+  return row ? count.Int(0) : 0;
+}
+
 absl::StatusOr<std::vector<std::pair<Architecture, Measurement>>> JobStore::Measurements(const std::string& device_key) {
   absl::MutexLock lock(&mu_);
   Statement select(db_, "SELECT j.architecture, m.measurement FROM measurements m JOIN jobs j USING (job_id) "

@@ -98,6 +98,8 @@ class JobStore {
   // Jobs per state of a device key (all keys when empty); imported
   // measurements are not jobs anyone ran, and are left out.
   absl::StatusOr<std::map<JobState, int64_t>> JobCounts(const std::string& device_key);
+  // How many measurements a device key has.
+  absl::StatusOr<int64_t> CountMeasurements(const std::string& device_key);
   // A device's measurements with their architectures, oldest first.
   absl::StatusOr<std::vector<std::pair<Architecture, Measurement>>> Measurements(const std::string& device_key);
 

@@ -57,12 +57,12 @@ absl::StatusOr<ImportLatenciesResponse> ImportLatencies(JobStore* store, const I
     items.push_back(ToStored(request.device_key(), request.source(), m, now_ms));
   }
   ASSIGN_OR_RETURN(int stored, store->ImportMeasurements(items, now_ms));
-  ASSIGN_OR_RETURN(auto all, store->Measurements(request.device_key()));
+  ASSIGN_OR_RETURN(int64_t total, store->CountMeasurements(request.device_key()));
   ImportLatenciesResponse response;
   response.set_received(request.measurements_size());
   response.set_stored(stored);
   response.set_already_present(request.measurements_size() - stored);
-  response.set_total(static_cast<int32_t>(all.size()));
+  response.set_total(static_cast<int32_t>(total));
   Log(Component::kController)
       ->info("latencies imported device_key={} source={} received={} stored={} total={}", request.device_key(),
              request.source(), response.received(), stored, response.total());

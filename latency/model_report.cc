@@ -13,11 +13,6 @@
 namespace ridge {
 namespace {
 
-std::vector<MeasuredArch> EndToEndOnly(std::vector<MeasuredArch> measured) {
-  for (MeasuredArch& a : measured) a.layer_ms.clear();
-  return measured;
-}
-
 template <typename Model>
 NamedModelScore FitAndScore(std::string name, const absl::StatusOr<std::unique_ptr<Model>>& model,
                             const std::vector<MeasuredArch>& held_out) {

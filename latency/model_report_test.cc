@@ -42,11 +42,6 @@ void ExpectSameScore(const absl::StatusOr<ModelScore>& got,
   }
 }
 
-std::vector<MeasuredArch> WithoutLayerTimes(std::vector<MeasuredArch> measured) {
-  for (MeasuredArch& m : measured) m.layer_ms.clear();
-  return measured;
-}
-
 TEST_F(ModelReportTest, FitsAndScoresEveryModelInOrder) {
   const LatencyModelReport report = *BuildLatencyModelReport("dev", All(), GoodBase(), 0.25, 1);
   EXPECT_EQ(report.measurements, 80);
@@ -67,7 +62,7 @@ TEST_F(ModelReportTest, FitsAndScoresEveryModelInOrder) {
   const std::vector<MeasuredArch>& held = *held_out_;
   ExpectSameScore(report.models[0].score, ScoreModel(**FitLookupTable(train), held));
   ExpectSameScore(report.models[1].score,
-                  ScoreModel(**FitCalibratedRoofline(WithoutLayerTimes(train), GoodBase()), held));
+                  ScoreModel(**FitCalibratedRoofline(EndToEndOnly(train), GoodBase()), held));
   ExpectSameScore(report.models[2].score,
                   ScoreModel(**FitCalibratedRoofline(train, GoodBase()), held));
   ExpectSameScore(report.models[3].score, ScoreModel(**FitHybrid(train, GoodBase()), held));
@@ -82,7 +77,7 @@ TEST_F(ModelReportTest, FitsAndScoresEveryModelInOrder) {
 
 TEST_F(ModelReportTest, AFitFailureIsThatModelsError) {
   const LatencyModelReport report =
-      *BuildLatencyModelReport("dev", WithoutLayerTimes(All()), WrongBase(), 0.25, 1);
+      *BuildLatencyModelReport("dev", EndToEndOnly(All()), WrongBase(), 0.25, 1);
   ASSERT_EQ(report.models.size(), 6u);
   EXPECT_EQ(report.models[0].score.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(report.models[0].score.status().message(),

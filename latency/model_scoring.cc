@@ -93,24 +93,33 @@ ModelScore ScorePredictions(const std::vector<double>& predicted, const std::vec
   return score;
 }
 
+std::vector<MeasuredArch> EndToEndOnly(std::vector<MeasuredArch> measured) {
+  for (MeasuredArch& a : measured) a.layer_ms.clear();
+  return measured;
+}
+
+std::vector<std::string> IdsInSeededOrder(const std::vector<MeasuredArch>& all, absl::string_view salt) {
+  std::set<std::pair<uint64_t, std::string>> order;  // (seeded hash, id): distinct IDs.
+  for (const MeasuredArch& m : all) {
+    const std::string id = ArchitectureId(m.arch);
+    order.insert({Fnv1a64(absl::StrCat(salt, id)), id});
+  }
+  std::vector<std::string> out;
+  for (const auto& [hash, id] : order) out.push_back(id);
+  return out;
+}
+
 void SplitHeldOut(const std::vector<MeasuredArch>& all, double held_out_fraction, uint64_t seed,
                   std::vector<MeasuredArch>* train, std::vector<MeasuredArch>* held_out) {
   train->clear();
   held_out->clear();
-  std::vector<std::string> ids;
-  for (const MeasuredArch& m : all) ids.push_back(ArchitectureId(m.arch));
-  std::set<std::pair<uint64_t, std::string>> order;  // (seeded hash, id): distinct IDs.
-  for (const std::string& id : ids) order.insert({Fnv1a64(absl::StrCat(seed, "/", id)), id});
+  const std::vector<std::string> order = IdsInSeededOrder(all, absl::StrCat(seed, "/"));
   const double fraction =
       std::isnan(held_out_fraction) ? 0.0 : std::clamp(held_out_fraction, 0.0, 1.0);
   const size_t n_held = std::llround(fraction * order.size());
-  std::set<std::string> held;
-  for (const auto& [hash, id] : order) {
-    if (held.size() == n_held) break;
-    held.insert(id);
-  }
-  for (size_t i = 0; i < all.size(); ++i) {
-    (held.count(ids[i]) ? held_out : train)->push_back(all[i]);
+  const std::set<std::string> held(order.begin(), order.begin() + n_held);
+  for (const MeasuredArch& m : all) {
+    (held.count(ArchitectureId(m.arch)) ? held_out : train)->push_back(m);
   }
 }
 

@@ -6,9 +6,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "latency/latency_model.h"
 #include "proto/hardware.pb.h"
 
@@ -39,6 +41,13 @@ absl::StatusOr<ModelScore> ScoreModel(const LatencyModel& model,
 // architectures (equal sizes; measured > 0), with `failed` carried over.
 ModelScore ScorePredictions(const std::vector<double>& predicted, const std::vector<double>& measured,
                             int failed);
+
+// `measured` without its per-layer times: what the end-to-end fits see.
+std::vector<MeasuredArch> EndToEndOnly(std::vector<MeasuredArch> measured);
+
+// The distinct architecture IDs of `all`, ordered by a hash of `salt` + ID:
+// a seeded shuffle that keeps every measurement of one architecture together.
+std::vector<std::string> IdsInSeededOrder(const std::vector<MeasuredArch>& all, absl::string_view salt);
 
 // Splits by architecture ID: IDs are ordered by a seeded hash, and the first
 // round(fraction * distinct IDs) go to `held_out`. Every measurement of one

@@ -24,11 +24,6 @@ constexpr int kMaxFolds = 5;
 using Fitter = std::function<absl::StatusOr<std::unique_ptr<LatencyModel>>(const std::vector<MeasuredArch>&,
                                                                           const HardwareProfile&)>;
 
-std::vector<MeasuredArch> EndToEndOnly(std::vector<MeasuredArch> measured) {
-  for (MeasuredArch& a : measured) a.layer_ms.clear();
-  return measured;
-}
-
 template <typename Model>
 absl::StatusOr<std::unique_ptr<LatencyModel>> Upcast(absl::StatusOr<std::unique_ptr<Model>> fitted) {
   if (!fitted.ok()) return fitted.status();
@@ -51,15 +46,11 @@ std::vector<std::pair<std::string, Fitter>> Candidates() {
 // hash and dealt round-robin, so every measurement of one architecture lands
 // in the same fold.
 std::vector<int> AssignFolds(const std::vector<MeasuredArch>& measured, int folds, uint64_t seed) {
-  std::vector<std::string> ids;
-  for (const MeasuredArch& m : measured) ids.push_back(ArchitectureId(m.arch));
-  std::set<std::pair<uint64_t, std::string>> order;
-  for (const std::string& id : ids) order.insert({Fnv1a64(absl::StrCat(seed, "/cv/", id)), id});
   std::map<std::string, int> fold_of;
   int next = 0;
-  for (const auto& [hash, id] : order) fold_of[id] = next++ % folds;
+  for (const std::string& id : IdsInSeededOrder(measured, absl::StrCat(seed, "/cv/"))) fold_of[id] = next++ % folds;
   std::vector<int> out;
-  for (const std::string& id : ids) out.push_back(fold_of[id]);
+  for (const MeasuredArch& m : measured) out.push_back(fold_of[ArchitectureId(m.arch)]);
   return out;
 }
 

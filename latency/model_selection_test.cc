@@ -18,10 +18,6 @@ class ModelSelectionTest : public latency_testing::Synthetic {
     all.insert(all.end(), held_out_->begin(), held_out_->end());
     return all;
   }
-  static std::vector<MeasuredArch> WithoutLayerTimes(std::vector<MeasuredArch> measured) {
-    for (MeasuredArch& m : measured) m.layer_ms.clear();
-    return measured;
-  }
 };
 
 TEST_F(ModelSelectionTest, PicksTheCandidateWithMostPredictionsWithinTenPercent) {
@@ -51,7 +47,7 @@ TEST_F(ModelSelectionTest, PicksTheCandidateWithMostPredictionsWithinTenPercent)
 }
 
 TEST_F(ModelSelectionTest, EndToEndTimesAloneLeaveTheCalibratedRoofline) {
-  const absl::StatusOr<ModelChoice> choice = SelectLatencyModel(WithoutLayerTimes(All()), GoodBase());
+  const absl::StatusOr<ModelChoice> choice = SelectLatencyModel(EndToEndOnly(All()), GoodBase());
   ASSERT_TRUE(choice.ok()) << choice.status();
   // Both calibrations see the same data and tie; the first one listed wins.
   EXPECT_EQ(choice->name, "calibrated_roofline");
@@ -75,7 +71,7 @@ TEST_F(ModelSelectionTest, NeedsTenDistinctArchitectures) {
 }
 
 TEST_F(ModelSelectionTest, SaysWhyNoCandidateQualified) {
-  std::vector<MeasuredArch> bad = WithoutLayerTimes(All());
+  std::vector<MeasuredArch> bad = EndToEndOnly(All());
   bad[7].latency_ms = -1;
   const absl::StatusOr<ModelChoice> choice = SelectLatencyModel(bad, GoodBase());
   EXPECT_EQ(choice.status().code(), absl::StatusCode::kFailedPrecondition);

@@ -33,24 +33,18 @@ std::string ShapeText(const Shape& s, int32_t classes) {
   return absl::StrCat(s.height(), "x", s.width(), "x", s.channels(), " with ", classes, " classes");
 }
 
-// A space declared at another shape than the data's (a literature space at
-// 224x224x3 with 1,000 classes, searched on 32x32 images) is searched at the
-// data's shape: its blocks stay, only the input and the classifier change.
-// Unless the spec gives a deployment shape, latency is priced at the
-// declared resolution, with the data's channels and classes (the user's
-// network, at the size it was designed for). Returns what was done, for the
-// campaign's events; empty if the space fits the data as declared.
-absl::StatusOr<std::string> FitSpaceToData(const nn::Dataset& data, ResolvedCampaign* c) {
-  Shape in;
-  in.set_height(data.train.height), in.set_width(data.train.width), in.set_channels(data.train.channels);
-  const int32_t classes = static_cast<int32_t>(data.num_classes);
+// The campaign's space fitted to the data (FitSpaceToData). Unless the spec
+// gives a deployment shape, latency is then priced at the declared
+// resolution, with the data's channels and classes (the user's network, at
+// the size it was designed for). Returns what was done, for the campaign's
+// events; empty if the space fits the data as declared.
+absl::StatusOr<std::string> FitCampaignToData(const nn::Dataset& data, ResolvedCampaign* c) {
   const Shape declared = c->space.input();
   const int32_t declared_classes = c->space.num_classes();
-  if (declared.height() == in.height() && declared.width() == in.width() && declared.channels() == in.channels() &&
-      declared_classes == classes) {
-    return std::string();
-  }
-  ASSIGN_OR_RETURN(c->space, WithContext(SpaceAtInput(c->space, in, classes), "space"));
+  ASSIGN_OR_RETURN(bool reshaped, WithContext(FitSpaceToData(data, &c->space), "space"));
+  if (!reshaped) return std::string();
+  const Shape& in = c->space.input();
+  const int32_t classes = c->space.num_classes();
   const bool resolution_differs = declared.height() != in.height() || declared.width() != in.width();
   if (c->options.deployment_input.height() == 0 && resolution_differs) {
     c->options.deployment_input = declared;
@@ -64,6 +58,19 @@ absl::StatusOr<std::string> FitSpaceToData(const nn::Dataset& data, ResolvedCamp
 
 }  // namespace
 
+absl::StatusOr<bool> FitSpaceToData(const nn::Dataset& data, SearchSpace* space) {
+  Shape in;
+  in.set_height(data.train.height), in.set_width(data.train.width), in.set_channels(data.train.channels);
+  const int32_t classes = static_cast<int32_t>(data.num_classes);
+  const Shape& declared = space->input();
+  if (declared.height() == in.height() && declared.width() == in.width() && declared.channels() == in.channels() &&
+      space->num_classes() == classes) {
+    return false;
+  }
+  ASSIGN_OR_RETURN(*space, SpaceAtInput(*space, in, classes));
+  return true;
+}
+
 CampaignRun::CampaignRun(ResolvedCampaign campaign, CampaignRunOptions options, ProgressSink* sink)
     : campaign_(std::move(campaign)), options_(std::move(options)), sink_(sink) {}
 
@@ -73,7 +80,7 @@ absl::StatusOr<std::unique_ptr<CampaignRun>> CampaignRun::Create(ResolvedCampaig
   std::unique_ptr<CampaignRun> run(new CampaignRun(std::move(campaign), std::move(options), sink));
   const ResolvedCampaign& c = run->campaign_;
   ASSIGN_OR_RETURN(run->data_, WithContext(nn::LoadDataset(c.data), "dataset"));
-  ASSIGN_OR_RETURN(run->space_note_, FitSpaceToData(run->data_, &run->campaign_));
+  ASSIGN_OR_RETURN(run->space_note_, FitCampaignToData(run->data_, &run->campaign_));
   TunasOptions search_options = c.options;
   search_options.fingerprint = Fingerprint(c);
   // A reshaped space is part of what a checkpoint must match: the same spec

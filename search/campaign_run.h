@@ -46,6 +46,12 @@ class StopToken {
 
 class CampaignRun;
 
+// A space declared at another shape than the data's (a literature space at
+// 224x224x3 with 1,000 classes, on 32x32 images) is used at the data's shape:
+// its blocks stay, only the input and the classifier change (SpaceAtInput).
+// Returns whether `space` was reshaped.
+absl::StatusOr<bool> FitSpaceToData(const nn::Dataset& data, SearchSpace* space);
+
 // Receives what a run does, on the run's own thread. An error a method
 // returns ends the run with that error. Every method has a no-op default.
 class ProgressSink {
