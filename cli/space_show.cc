@@ -28,10 +28,12 @@ std::string Choices(const google::protobuf::RepeatedField<T>& values) {
 
 // Distinct blocks one slot can be, skip included.
 double SlotOptions(const SlotSpec& slot) {
+  if (slot.ops_size() > 0) return slot.ops_size();
   double n = 0;
   for (int kind : slot.kind()) {
     if (kind == MQA) {
-      n += slot.heads_size() * slot.key_dim_size() * std::max(1, slot.kv_stride_size());
+      n += slot.heads_size() * slot.key_dim_size() * std::max(1, slot.kv_stride_size()) *
+           std::max(1, slot.multi_head_size());
     } else if (kind == FUSED_IB) {
       n += slot.mid_dw_kernel_size() * slot.expansion_size();
     } else {
@@ -39,6 +41,16 @@ double SlotOptions(const SlotSpec& slot) {
     }
   }
   return n + (slot.optional() ? 1 : 0);
+}
+
+// An op as FBNet names its ops: "k3_e1_g2", with "s5_" for a start DW, or "skip".
+std::string OpName(const SlotOp& op) {
+  if (op.skip()) return "skip";
+  std::string name;
+  if (op.start_dw_kernel() > 0) absl::StrAppend(&name, "s", op.start_dw_kernel(), "_");
+  absl::StrAppend(&name, "k", op.mid_dw_kernel(), "_e", op.expansion());
+  if (op.groups() > 1) absl::StrAppend(&name, "_g", op.groups());
+  return name;
 }
 
 std::string SlotText(const SlotSpec& slot) {
@@ -51,7 +63,18 @@ std::string SlotText(const SlotSpec& slot) {
   if (slot.heads_size() > 0) absl::StrAppend(&s, " heads ", Choices(slot.heads()));
   if (slot.key_dim_size() > 0) absl::StrAppend(&s, " key_dim ", Choices(slot.key_dim()));
   if (slot.kv_stride_size() > 0) absl::StrAppend(&s, " kv_stride ", Choices(slot.kv_stride()));
+  if (slot.multi_head_size() > 0) {
+    std::vector<std::string> kinds;
+    for (bool m : slot.multi_head()) kinds.push_back(m ? "MHSA" : "MQA");
+    absl::StrAppend(&s, " attention {", absl::StrJoin(kinds, ", "), "}");
+  }
   if (slot.optional()) absl::StrAppend(&s, " optional");
+  if (slot.ops_size() > 0) {
+    std::vector<std::string> ops;
+    for (const SlotOp& op : slot.ops()) ops.push_back(OpName(op));
+    absl::StrAppend(&s, " ops {", absl::StrJoin(ops, ", "), "}");
+  }
+  if (slot.expand_always()) absl::StrAppend(&s, " expand_always");
   return s;
 }
 

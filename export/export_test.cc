@@ -6,10 +6,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "export/model_spec.h"
 #include "export/onnx_model.h"
+#include "export/pytorch_code.h"
 #include "export/torch_save.h"
 #include "export/zip_writer.h"
 #include "gtest/gtest.h"
@@ -113,6 +115,116 @@ TEST(OnnxModel, Opset13GraphWithEveryWeight) {
   EXPECT_EQ(ops.count("HardSigmoid"), 9u);  // One per activated conv: 2 conv, 1 fused, 6 in the UIBs.
   EXPECT_EQ(ops.count("Relu"), 0u);
   EXPECT_EQ(ops.count("Gemm"), 1u);
+}
+
+// FBNet's grouped UIB ops: e1 with its expand conv kept, and e3 at stride 2.
+constexpr char kGrouped[] =
+    "v1 16x16x3 classes=5 act=relu ls=0 : conv(3,2,16) uib(0,3,1,16,1,2,1) uib(0,5,2,24,3,2,0) pool fc";
+
+TEST(ModelSpec, GroupedConvsExportTheirDiagonalBlocks) {
+  const Architecture arch = Arch(kGrouped);
+  auto net = nn::Network::Create(arch, 1);
+  ASSERT_TRUE(net.ok()) << net.status();
+  const ModelSpec spec = *DescribeModel(arch);
+  const BlockSpec& e1 = spec.blocks[1];
+  EXPECT_TRUE(e1.expand);
+  EXPECT_EQ(e1.groups, 2);
+  ASSERT_EQ(e1.convs.size(), 3u);
+  EXPECT_EQ(e1.convs[0].role, "expand");
+  EXPECT_EQ(e1.convs[0].groups, 2);
+  EXPECT_EQ(e1.convs[0].shuffle, 2);
+  EXPECT_EQ(e1.convs[0].out_h, 8);
+  EXPECT_EQ(e1.convs[1].groups, 1);  // The middle DW.
+  EXPECT_EQ(e1.convs[2].groups, 2);
+  EXPECT_EQ(e1.convs[2].shuffle, 0);
+  auto sd = StateDict(spec, (*net)->params());
+  ASSERT_TRUE(sd.ok()) << sd.status();
+  // blocks.2.project: Ridge's dense [24, 48]; PyTorch's [24, 24, 1, 1] holds
+  // row o's 24 inputs of group o / 12.
+  const nn::Param* dense = (*net)->params().Find("blocks.2.project.weight");
+  int found = 0;
+  for (const NamedTensor& t : *sd) {
+    if (t.name != "blocks.2.project.conv.weight") continue;
+    ASSERT_EQ(t.shape, (std::vector<int64_t>{24, 24, 1, 1}));
+    const float* got = reinterpret_cast<const float*>(t.bytes.data());
+    for (int o = 0; o < 24; ++o) {
+      for (int i = 0; i < 24; ++i) ASSERT_EQ(got[o * 24 + i], dense->value[o * 48 + (o / 12) * 24 + i]) << o;
+    }
+    ++found;
+  }
+  EXPECT_EQ(found, 1);
+}
+
+TEST(OnnxModel, GroupedConvsAndChannelShuffle) {
+  const Architecture arch = Arch(kGrouped);
+  auto net = nn::Network::Create(arch, 1);
+  const ModelSpec spec = *DescribeModel(arch);
+  auto model = OnnxModel(spec, *StateDict(spec, (*net)->params()));
+  ASSERT_TRUE(model.ok()) << model.status();
+  int grouped = 0, transposes = 0;
+  for (const auto& n : model->graph().node()) {
+    transposes += n.op_type() == "Transpose";
+    for (const auto& a : n.attribute()) grouped += a.name() == "group" && a.i() == 2;
+  }
+  EXPECT_EQ(grouped, 4);     // Expand and project of both blocks.
+  EXPECT_EQ(transposes, 2);  // One shuffle per block.
+  const std::string code = PyTorchModule(spec, "seeded");
+  EXPECT_NE(code.find("class ChannelShuffle(nn.Module):"), std::string::npos);
+  EXPECT_NE(code.find("dict(cin=16, hidden=16, cout=16, start_dw=0, mid_dw=3, stride=1, expand=True, "
+                      "layer_scale=False, act=ACTIVATION, groups=2)"),
+            std::string::npos)
+      << code;
+}
+
+// MHSA (a key and value head per query head), downsampled and not, beside
+// Mobile MQA. 16x16 -> 8x8; the downsampled keys are 4x4.
+constexpr char kMultiHead[] =
+    "v1 16x16x3 classes=5 act=relu ls=1 : conv(3,2,16) mqa(2,8,2,1) mqa(4,8,1,1) mqa(2,8,1) pool fc";
+
+TEST(ModelSpec, MultiHeadAttentionHasAKeyAndValueHeadPerQueryHead) {
+  const Architecture arch = Arch(kMultiHead);
+  auto net = nn::Network::Create(arch, 1);
+  ASSERT_TRUE(net.ok()) << net.status();
+  const ModelSpec spec = *DescribeModel(arch);
+  EXPECT_TRUE(spec.blocks[1].multi_head);
+  EXPECT_FALSE(spec.blocks[3].multi_head);
+  auto sd = StateDict(spec, (*net)->params());
+  ASSERT_TRUE(sd.ok()) << sd.status();
+  std::map<std::string, std::vector<int64_t>> shapes;
+  for (const NamedTensor& t : *sd) shapes[t.name] = t.shape;
+  EXPECT_EQ(shapes["blocks.1.key.conv.weight"], (std::vector<int64_t>{16, 16, 1, 1}));
+  EXPECT_EQ(shapes["blocks.2.value.conv.weight"], (std::vector<int64_t>{32, 16, 1, 1}));
+  EXPECT_EQ(shapes["blocks.3.key.conv.weight"], (std::vector<int64_t>{8, 16, 1, 1}));  // Mobile MQA: one head.
+  EXPECT_EQ(shapes["blocks.2.output.conv.weight"], (std::vector<int64_t>{16, 32, 1, 1}));
+  const std::string code = PyTorchModule(spec, "seeded");
+  EXPECT_NE(code.find("(\"MobileMQA\", dict(channels=16, heads=4, key_dim=8, kv_stride=1, layer_scale=True, "
+                      "multi_head=True))"),
+            std::string::npos)
+      << code;
+  EXPECT_NE(code.find("heads=2, key_dim=8, kv_stride=1, layer_scale=True, multi_head=False))"), std::string::npos);
+}
+
+// Each MHSA head is one matrix of a batch of n * heads: the key reshape
+// names the head's dims, d x m, and leaves the batch to ONNX.
+TEST(OnnxModel, MultiHeadAttentionBatchesImagesAndHeads) {
+  const Architecture arch = Arch(kMultiHead);
+  auto net = nn::Network::Create(arch, 1);
+  const ModelSpec spec = *DescribeModel(arch);
+  auto model = OnnxModel(spec, *StateDict(spec, (*net)->params()));
+  ASSERT_TRUE(model.ok()) << model.status();
+  std::map<std::string, std::vector<int64_t>> shapes;
+  for (const auto& t : model->graph().initializer()) {
+    if (t.data_type() != onnx::TensorProto::INT64) continue;
+    shapes[t.name()].assign(t.int64_data().begin(), t.int64_data().end());
+  }
+  EXPECT_EQ(shapes["blocks.1.kv_shape"], (std::vector<int64_t>{-1, 8, 16}));
+  EXPECT_EQ(shapes["blocks.2.kv_shape"], (std::vector<int64_t>{-1, 8, 64}));
+  EXPECT_EQ(shapes["blocks.2.o_shape"], (std::vector<int64_t>{-1, 32, 8, 8}));
+  EXPECT_EQ(shapes["blocks.3.kv_shape"], (std::vector<int64_t>{0, 8, -1}));  // Mobile MQA's shared head.
+  std::multiset<std::string> ops;
+  for (const auto& n : model->graph().node()) ops.insert(n.op_type());
+  EXPECT_EQ(ops.count("MatMul"), 6u);
+  EXPECT_EQ(ops.count("Softmax"), 3u);
 }
 
 TEST(NetworkWithWeights, SameSeedSameWeightsAndCheckpointMismatchRefused) {

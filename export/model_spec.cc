@@ -1,5 +1,6 @@
 #include "export/model_spec.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/ascii.h"
@@ -7,6 +8,7 @@
 #include "common/status_macros.h"
 #include "proto/architecture.h"
 #include "proto/layers.h"
+#include "supernet/modules.h"
 
 namespace ridge::exporter {
 namespace {
@@ -45,13 +47,14 @@ void AddConvs(const Block& b, const std::string& p, BlockSpec* s) {
     }
     case Block::kMqa: {
       const int64_t c = s->in, qk = int64_t{s->heads} * s->key_dim;
+      const int64_t kv = s->multi_head ? qk : s->key_dim;  // MHSA: a key and value head per query head.
       s->convs.push_back(Conv("query", p + ".query", c, qk, 1, 1, false, false, false));
       for (const char* path : {"key", "value"}) {
         if (s->kv_stride > 1) {
           s->convs.push_back(Conv(absl::StrCat(path, "_dw"), absl::StrCat(p, ".", path, "_dw"), c, c, 3, 2, true,
                                   true, false));
         }
-        s->convs.push_back(Conv(path, absl::StrCat(p, ".", path), c, s->key_dim, 1, 1, false, false, false));
+        s->convs.push_back(Conv(path, absl::StrCat(p, ".", path), c, kv, 1, 1, false, false, false));
       }
       s->convs.push_back(Conv("output", p + ".output", qk, c, 1, 1, false, false, false));
       break;
@@ -75,18 +78,31 @@ BlockSpec DescribeBlock(const Block& b, int index, int64_t in, const Dims& out, 
   if (b.has_uib()) {
     const UIBBlock& u = b.uib();
     s.start_dw = u.start_dw_kernel(), s.mid_dw = u.mid_dw_kernel(), s.stride = u.stride();
-    s.expand = !(u.expansion() == 1.0f && s.start_dw == 0);
+    s.expand = u.expand_always() || !(u.expansion() == 1.0f && s.start_dw == 0);
+    s.groups = std::max(1, u.groups());
     s.hidden = s.expand ? MakeDivisible(in * double{u.expansion()}) : in;
     s.residual = s.stride == 1 && in == s.out;
     s.layer_scale = layer_scale;
   }
   if (b.has_mqa()) {
     s.heads = b.mqa().heads(), s.key_dim = b.mqa().key_dim(), s.kv_stride = b.mqa().kv_stride();
+    s.multi_head = b.mqa().multi_head();
     s.residual = true;
     s.layer_scale = layer_scale;
   }
   AddConvs(b, s.prefix, &s);
   return s;
+}
+
+// Each conv's groups, shuffle and output size, from shape inference, whose
+// layers are named "<prefix>.<role>" for the convs of conv and UIB blocks.
+void AddLayerFacts(const NetworkLayers& layers, BlockSpec* s) {
+  for (ConvSpec& c : s->convs) {
+    for (const Layer& l : layers.layers) {
+      if (l.name != absl::StrCat(s->prefix, ".", c.role)) continue;
+      c.groups = l.groups, c.shuffle = l.shuffle_groups, c.out_h = l.out.h, c.out_w = l.out.w;
+    }
+  }
 }
 
 // A Python identifier from the architecture's name.
@@ -112,6 +128,7 @@ absl::StatusOr<ModelSpec> DescribeModel(const Architecture& arch) {
   int64_t in = spec.channels;
   for (int i = 0; i < arch.blocks_size(); ++i) {
     spec.blocks.push_back(DescribeBlock(arch.blocks(i), i, in, layers.block_outputs[i], arch.layer_scale()));
+    AddLayerFacts(layers, &spec.blocks.back());
     in = layers.block_outputs[i].c;
   }
   return spec;
@@ -131,16 +148,23 @@ class StateDictBuilder {
   explicit StateDictBuilder(const nn::ParamStore& params) : params_(params) {}
 
   absl::Status Float(const std::string& name, const std::string& param, std::vector<int64_t> shape) {
-    const nn::Param* p = params_.Find(param);
     NamedTensor t{name, std::move(shape), DType::kFloat32, ""};
-    if (p == nullptr) return absl::InvalidArgumentError(absl::StrCat("the network has no parameter '", param, "'"));
-    if (static_cast<int64_t>(p->value.size()) != t.numel()) {
-      return absl::InvalidArgumentError(absl::StrCat("parameter '", param, "' has ", p->value.size(),
-                                                     " values; the export expects ", t.numel()));
-    }
+    ASSIGN_OR_RETURN(const nn::Param* p, Find(param, t.numel()));
     t.bytes.assign(reinterpret_cast<const char*>(p->value.data()), p->value.size() * sizeof(float));
     out_.push_back(std::move(t));
-    ++used_;
+    return absl::OkStatus();
+  }
+
+  // A grouped conv's weight [out, in / groups, k, k]: the diagonal blocks of
+  // Ridge's dense [out, in, k, k] one, which are all a grouped op uses
+  // (supernet/modules.h).
+  absl::Status GroupedWeight(const std::string& name, const ConvSpec& c) {
+    const int64_t inner = int64_t{c.kernel} * c.kernel;
+    ASSIGN_OR_RETURN(const nn::Param* p, Find(c.param + ".weight", c.out * c.in * inner));
+    const std::vector<float> blocks = nn::DiagonalBlocks(p->value.data(), c.out, c.in, inner, c.groups);
+    NamedTensor t{name, {c.out, c.in / c.groups, c.kernel, c.kernel}, DType::kFloat32, ""};
+    t.bytes.assign(reinterpret_cast<const char*>(blocks.data()), blocks.size() * sizeof(float));
+    out_.push_back(std::move(t));
     return absl::OkStatus();
   }
 
@@ -156,8 +180,12 @@ class StateDictBuilder {
 
   absl::Status Conv(const std::string& block, const ConvSpec& c) {
     const std::string name = absl::StrCat(block, ".", c.role);
-    RETURN_IF_ERROR(Float(name + ".conv.weight", c.param + ".weight",
-                          {c.out, c.depthwise ? 1 : c.in, c.kernel, c.kernel}));
+    if (c.groups > 1) {
+      RETURN_IF_ERROR(GroupedWeight(name + ".conv.weight", c));
+    } else {
+      RETURN_IF_ERROR(Float(name + ".conv.weight", c.param + ".weight",
+                            {c.out, c.depthwise ? 1 : c.in, c.kernel, c.kernel}));
+    }
     if (c.batch_norm) RETURN_IF_ERROR(BatchNorm(name + ".bn", c.param + ".bn", c.out));
     return absl::OkStatus();
   }
@@ -173,6 +201,18 @@ class StateDictBuilder {
   }
 
  private:
+  // Parameter `param`, which must hold `size` floats; counted as exported.
+  absl::StatusOr<const nn::Param*> Find(const std::string& param, int64_t size) {
+    const nn::Param* p = params_.Find(param);
+    if (p == nullptr) return absl::InvalidArgumentError(absl::StrCat("the network has no parameter '", param, "'"));
+    if (static_cast<int64_t>(p->value.size()) != size) {
+      return absl::InvalidArgumentError(absl::StrCat("parameter '", param, "' has ", p->value.size(),
+                                                     " values; the export expects ", size));
+    }
+    ++used_;
+    return p;
+  }
+
   const nn::ParamStore& params_;
   std::vector<NamedTensor> out_;
   size_t used_ = 0;

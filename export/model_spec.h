@@ -24,6 +24,13 @@ struct ConvSpec {
   int64_t in = 0, out = 0;
   int kernel = 1, stride = 1;
   bool depthwise = false, batch_norm = true, activation = false;
+  // > 1: a grouped conv (FBNet's g2 1x1 convs); its weight is [out, in /
+  // groups, k, k], the diagonal blocks of Ridge's dense one.
+  int groups = 1;
+  // > 1: ShuffleNet's channel shuffle of the output in that many groups,
+  // after the activation (proto/layers.h, Layer::shuffle_groups).
+  int shuffle = 0;
+  int64_t out_h = 0, out_w = 0;  // Output spatial size (0 where shape inference has no such layer).
 };
 
 struct BlockSpec {
@@ -33,8 +40,10 @@ struct BlockSpec {
   int kernel = 0, stride = 1;
   int start_dw = 0, mid_dw = 0;  // UIB: kernels, 0 when absent.
   bool expand = false;           // UIB: has the 1x1 expand conv.
+  int groups = 1;                // UIB: groups of both 1x1 convs (shuffled after the expand).
   bool residual = false, layer_scale = false;
   int heads = 0, key_dim = 0, kv_stride = 1;  // MQA.
+  bool multi_head = false;                    // MQA: MHSA, a key and value head per query head.
   int64_t out_h = 0, out_w = 0;               // Output spatial size.
   std::vector<ConvSpec> convs;                // In execution order.
 };
@@ -62,8 +71,9 @@ struct NamedTensor {
 
 // The PyTorch state_dict of the model `spec` describes, taken from a Ridge
 // network's parameters (nn::Network::Create's names). BN keeps its running
-// statistics (and a num_batches_tracked of 0). INVALID_ARGUMENT names a
-// missing or mis-sized parameter.
+// statistics (and a num_batches_tracked of 0). A grouped conv's weight holds
+// only the diagonal blocks of Ridge's dense weight, the part it uses.
+// INVALID_ARGUMENT names a missing or mis-sized parameter.
 absl::StatusOr<std::vector<NamedTensor>> StateDict(const ModelSpec& spec, const nn::ParamStore& params);
 
 }  // namespace ridge::exporter

@@ -143,6 +143,18 @@ absl::StatusOr<std::string> BatchNorm(GraphBuilder& g, const std::string& name, 
   return g.Node("BatchNormalization", in, name, {FloatAttr("epsilon", 1e-5f)});
 }
 
+// ShuffleNet's channel shuffle of a conv's output, in 4-D as OpenCV's
+// importer takes it: [n, groups, c / groups, h * w], the two channel axes
+// swapped, back to [n, c, h, w].
+std::string ChannelShuffle(GraphBuilder& g, const ConvSpec& c, const std::string& name, const std::string& x) {
+  const int64_t groups = c.shuffle;
+  const std::string split = g.Int64s(name + ".shuffle_split", {0, groups, c.out / groups, c.out_h * c.out_w});
+  const std::string merge = g.Int64s(name + ".shuffle_merge", {0, c.out, c.out_h, c.out_w});
+  std::string y = g.Node("Reshape", {x, split}, name + ".shuffle_groups");
+  y = g.Node("Transpose", {y}, name + ".shuffle_transpose", {IntsAttr("perm", {0, 2, 1, 3})});
+  return g.Node("Reshape", {y, merge}, name + ".shuffle");
+}
+
 absl::StatusOr<std::string> ConvBn(GraphBuilder& g, const ModelSpec& spec, const BlockSpec& b, const ConvSpec& c,
                                    const std::string& x) {
   const std::string name = absl::StrCat(b.prefix, ".", c.role);
@@ -150,11 +162,13 @@ absl::StatusOr<std::string> ConvBn(GraphBuilder& g, const ModelSpec& spec, const
   const int64_t pad = (c.kernel - 1) / 2;
   std::string y = g.Node("Conv", {x, w}, name + ".conv",
                          {IntsAttr("kernel_shape", {c.kernel, c.kernel}), IntsAttr("strides", {c.stride, c.stride}),
-                          IntsAttr("pads", {pad, pad, pad, pad}), IntAttr("group", c.depthwise ? c.in : 1)});
+                          IntsAttr("pads", {pad, pad, pad, pad}),
+                          IntAttr("group", c.depthwise ? c.in : c.groups)});
   if (c.batch_norm) {
     ASSIGN_OR_RETURN(y, BatchNorm(g, name + ".bn", y));
   }
   if (c.activation) y = Activate(g, spec.activation, y);
+  if (c.shuffle > 1) y = ChannelShuffle(g, c, name, y);
   return y;
 }
 
@@ -179,17 +193,14 @@ absl::StatusOr<std::string> Finish(GraphBuilder& g, const BlockSpec& b, const st
   return y;
 }
 
-// Mobile MQA as in supernet/blocks.cc: per image, the queries of every pixel
-// and head form one [hw * heads, d] matrix against the shared [d, m] keys, so
-// attention is two same-batch 3-D MatMuls (no broadcasting, which OpenCV's
-// importer does not take).
-absl::StatusOr<std::string> Mqa(GraphBuilder& g, const ModelSpec& spec, const BlockSpec& b, const std::string& x) {
+// Mobile MQA's attention as in supernet/blocks.cc: per image, the queries of
+// every pixel and head form one [hw * heads, d] matrix against the shared
+// [d, m] keys, so attention is two same-batch 3-D MatMuls (no broadcasting,
+// which OpenCV's importer does not take). Returns the attended
+// [n, heads * d, h, w] map.
+std::string SharedHeadAttention(GraphBuilder& g, const BlockSpec& b, std::string q, std::string k, std::string v) {
   const std::string p = b.prefix;
   const int64_t heads = b.heads, d = b.key_dim, hw = b.out_h * b.out_w;
-  ASSIGN_OR_RETURN(std::string xn, BatchNorm(g, p + ".norm", x));
-  ASSIGN_OR_RETURN(std::string q, Chain(g, spec, b, {"query"}, xn));
-  ASSIGN_OR_RETURN(std::string k, Chain(g, spec, b, {"key_dw", "key"}, xn));
-  ASSIGN_OR_RETURN(std::string v, Chain(g, spec, b, {"value_dw", "value"}, xn));
   q = g.Node("Reshape", {q, g.Int64s(p + ".q_shape", {0, heads, d, hw})}, p + ".q_heads");
   q = g.Node("Transpose", {q}, p + ".q_pixels", {IntsAttr("perm", {0, 3, 1, 2})});  // n, hw, heads, d
   q = g.Node("Reshape", {q, g.Int64s(p + ".q_rows_shape", {0, hw * heads, d})}, p + ".q_rows");
@@ -206,7 +217,47 @@ absl::StatusOr<std::string> Mqa(GraphBuilder& g, const ModelSpec& spec, const Bl
   std::string o = g.Node("MatMul", {s, v}, p + ".attended");  // n, hw * heads, d
   o = g.Node("Reshape", {o, g.Int64s(p + ".o_pixels_shape", {0, hw, heads * d})}, p + ".attended_pixels");
   o = g.Node("Transpose", {o}, p + ".attended_channels", {IntsAttr("perm", {0, 2, 1})});
-  o = g.Node("Reshape", {o, g.Int64s(p + ".o_shape", {0, heads * d, b.out_h, b.out_w})}, p + ".attended_map");
+  return g.Node("Reshape", {o, g.Int64s(p + ".o_shape", {0, heads * d, b.out_h, b.out_w})}, p + ".attended_map");
+}
+
+// Tokens of the keys and values: the key conv's output size.
+int64_t KvTokens(const BlockSpec& b) {
+  for (const ConvSpec& c : b.convs) {
+    if (c.role == "key") return c.out_h * c.out_w;
+  }
+  return 0;
+}
+
+// MHSA's attention: NCHW channels are head-major, so [n, heads * d, h, w]
+// reshapes to one [d, hw] matrix per image and head, batched as n * heads
+// in 3-D MatMuls like Mobile MQA's. Returns the attended [n, heads * d, h, w]
+// map.
+std::string PerHeadAttention(GraphBuilder& g, const BlockSpec& b, std::string q, std::string k, std::string v) {
+  const std::string p = b.prefix;
+  const int64_t heads = b.heads, d = b.key_dim, hw = b.out_h * b.out_w, m = KvTokens(b);
+  q = g.Node("Reshape", {q, g.Int64s(p + ".q_shape", {-1, d, hw})}, p + ".q_heads");  // n * heads, d, hw
+  q = g.Node("Transpose", {q}, p + ".q_rows", {IntsAttr("perm", {0, 2, 1})});          // n * heads, hw, d
+  const std::string kv_shape = g.Int64s(p + ".kv_shape", {-1, d, m});
+  k = g.Node("Reshape", {k, kv_shape}, p + ".k_cols");  // n * heads, d, m
+  v = g.Node("Reshape", {v, kv_shape}, p + ".v_cols");
+  v = g.Node("Transpose", {v}, p + ".v_rows", {IntsAttr("perm", {0, 2, 1})});  // n * heads, m, d
+  // On q, as for Mobile MQA.
+  q = g.Node("Mul", {q, g.Floats(p + ".scale", {}, {1.0f / std::sqrt(static_cast<float>(d))})}, p + ".q_scaled");
+  std::string s = g.Node("MatMul", {q, k}, p + ".scores");
+  s = g.Node("Softmax", {s}, p + ".softmax", {IntAttr("axis", 2)});
+  std::string o = g.Node("MatMul", {s, v}, p + ".attended");  // n * heads, hw, d
+  o = g.Node("Transpose", {o}, p + ".attended_channels", {IntsAttr("perm", {0, 2, 1})});
+  return g.Node("Reshape", {o, g.Int64s(p + ".o_shape", {-1, heads * d, b.out_h, b.out_w})}, p + ".attended_map");
+}
+
+// Mobile MQA or MHSA: input BN, the query, key and value convs, attention,
+// the output conv, layer scale and the residual.
+absl::StatusOr<std::string> Mqa(GraphBuilder& g, const ModelSpec& spec, const BlockSpec& b, const std::string& x) {
+  ASSIGN_OR_RETURN(std::string xn, BatchNorm(g, b.prefix + ".norm", x));
+  ASSIGN_OR_RETURN(std::string q, Chain(g, spec, b, {"query"}, xn));
+  ASSIGN_OR_RETURN(std::string k, Chain(g, spec, b, {"key_dw", "key"}, xn));
+  ASSIGN_OR_RETURN(std::string v, Chain(g, spec, b, {"value_dw", "value"}, xn));
+  std::string o = b.multi_head ? PerHeadAttention(g, b, q, k, v) : SharedHeadAttention(g, b, q, k, v);
   ASSIGN_OR_RETURN(o, Chain(g, spec, b, {"output"}, o));
   return Finish(g, b, x, o);
 }

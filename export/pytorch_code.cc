@@ -12,11 +12,16 @@ namespace {
 //   as supernet/modules.cc updates it;
 // - GELU is the exact (erf) form, hard-swish is x * relu6(x + 3) / 6, as
 //   oneDNN's eltwise_gelu_erf and eltwise_hardswish;
+// - a UIB with groups > 1 (FBNet's g2 ops) has grouped expand and project
+//   convs, whose weights are the diagonal blocks of Ridge's dense ones, and
+//   ShuffleNet's channel shuffle after the expand (BN and activation first);
 // - Mobile MQA: BN on the input, 1x1 query to heads * key_dim, one shared key
 //   and value head (each optionally a stride-2 3x3 DW conv with BN first),
 //   softmax(q k^T / sqrt(key_dim)) v, 1x1 output, layer scale, residual;
 //   the query's channels are head-major (head h owns channels
-//   [h * key_dim, (h + 1) * key_dim)), as in supernet/blocks.cc.
+//   [h * key_dim, (h + 1) * key_dim)), as in supernet/blocks.cc;
+// - MHSA (multi_head) is the same with a key and value head per query head,
+//   their channels head-major like the query's.
 constexpr char kClasses[] = R"PY(
 import os
 
@@ -33,11 +38,11 @@ def make_activation(name):
 
 
 class ConvBN(nn.Module):
-    """k x k conv without bias (padding (k - 1) // 2), then BN, then the activation."""
+    """k x k conv without bias (padding (k - 1) // 2, optionally grouped), then BN, then the activation."""
 
-    def __init__(self, cin, cout, kernel, stride=1, depthwise=False, bn=True, act=None):
+    def __init__(self, cin, cout, kernel, stride=1, depthwise=False, bn=True, act=None, groups=1):
         super().__init__()
-        self.conv = nn.Conv2d(cin, cout, kernel, stride, (kernel - 1) // 2, groups=cin if depthwise else 1,
+        self.conv = nn.Conv2d(cin, cout, kernel, stride, (kernel - 1) // 2, groups=cin if depthwise else groups,
                               bias=False)
         self.bn = nn.BatchNorm2d(cout, eps=BN_EPS, momentum=BN_MOMENTUM) if bn else None
         self.act = make_activation(act) if act else None
@@ -49,6 +54,18 @@ class ConvBN(nn.Module):
         if self.act is not None:
             x = self.act(x)
         return x
+
+
+class ChannelShuffle(nn.Module):
+    """ShuffleNet's channel shuffle: channels as (groups, c // groups), transposed."""
+
+    def __init__(self, groups):
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, x):
+        n, c, h, w = x.shape
+        return x.view(n, self.groups, c // self.groups, h, w).transpose(1, 2).reshape(n, c, h, w)
 
 
 class LayerScale(nn.Module):
@@ -88,42 +105,48 @@ class FusedIB(nn.Module):
 
 
 class UIB(nn.Module):
-    """Universal inverted bottleneck: [start DW (BN)] [1x1 expand (BN, act)] [middle DW (BN, act)]
-    1x1 project (BN) [layer scale] [+ x]. IB is (0, k), ConvNext (k, 0), ExtraDW (k, k'), FFN (0, 0);
-    expand=False is MobileNetV2's t = 1 block. The stride sits on the middle DW, else on the start DW."""
+    """Universal inverted bottleneck: [start DW (BN)] [1x1 expand (BN, act) [channel shuffle]]
+    [middle DW (BN, act)] 1x1 project (BN) [layer scale] [+ x]. IB is (0, k), ConvNext (k, 0),
+    ExtraDW (k, k'), FFN (0, 0); expand=False is MobileNetV2's t = 1 block. The stride sits on the
+    middle DW, else on the start DW. groups > 1 (FBNet's g2 ops) groups both 1x1 convs and shuffles
+    the channels after the expand."""
 
-    def __init__(self, cin, hidden, cout, start_dw, mid_dw, stride, expand, layer_scale, act):
+    def __init__(self, cin, hidden, cout, start_dw, mid_dw, stride, expand, layer_scale, act, groups=1):
         super().__init__()
         self.start_dw = ConvBN(cin, cin, start_dw, 1 if mid_dw else stride, depthwise=True) if start_dw else None
-        self.expand = ConvBN(cin, hidden, 1, act=act) if expand else None
+        self.expand = ConvBN(cin, hidden, 1, act=act, groups=groups) if expand else None
+        self.shuffle = ChannelShuffle(groups) if groups > 1 else None
         self.mid_dw = ConvBN(hidden, hidden, mid_dw, stride, depthwise=True, act=act) if mid_dw else None
-        self.project = ConvBN(hidden, cout, 1)
+        self.project = ConvBN(hidden, cout, 1, groups=groups)
         self.layer_scale = LayerScale(cout) if layer_scale else None
         self.residual = stride == 1 and cin == cout
 
     def forward(self, x):
         y = x
-        for part in (self.start_dw, self.expand, self.mid_dw, self.project, self.layer_scale):
+        for part in (self.start_dw, self.expand, self.shuffle, self.mid_dw, self.project, self.layer_scale):
             if part is not None:
                 y = part(y)
         return x + y if self.residual else y
 
 
 class MobileMQA(nn.Module):
-    """Mobile multi-query attention (MobileNetV4, Sec. 4.2) with a residual; kv_stride 2 downsamples
-    the shared key and value with a stride-2 3x3 DW conv and BN each."""
+    """Mobile multi-query attention (MobileNetV4, Sec. 4.2) with a residual: one key and one value
+    head shared by all query heads, or with multi_head (MHSA) a key and value head per query head,
+    head-major like the queries. kv_stride 2 downsamples the keys and values with a stride-2 3x3 DW
+    conv and BN each."""
 
-    def __init__(self, channels, heads, key_dim, kv_stride, layer_scale):
+    def __init__(self, channels, heads, key_dim, kv_stride, layer_scale, multi_head=False):
         super().__init__()
         self.heads, self.key_dim = heads, key_dim
+        self.kv_heads = heads if multi_head else 1
         self.scale = key_dim ** -0.5
         self.norm = nn.BatchNorm2d(channels, eps=BN_EPS, momentum=BN_MOMENTUM)
         self.query = ConvBN(channels, heads * key_dim, 1, bn=False)
         down = kv_stride > 1
         self.key_dw = ConvBN(channels, channels, 3, 2, depthwise=True) if down else None
-        self.key = ConvBN(channels, key_dim, 1, bn=False)
+        self.key = ConvBN(channels, self.kv_heads * key_dim, 1, bn=False)
         self.value_dw = ConvBN(channels, channels, 3, 2, depthwise=True) if down else None
-        self.value = ConvBN(channels, key_dim, 1, bn=False)
+        self.value = ConvBN(channels, self.kv_heads * key_dim, 1, bn=False)
         self.output = ConvBN(heads * key_dim, channels, 1, bn=False)
         self.layer_scale = LayerScale(channels) if layer_scale else None
 
@@ -131,10 +154,13 @@ class MobileMQA(nn.Module):
         n, _, h, w = x.shape
         xn = self.norm(x)
         q = self.query(xn).reshape(n, self.heads, self.key_dim, h * w).transpose(2, 3)  # n, heads, hw, d
-        k = self.key(self.key_dw(xn) if self.key_dw is not None else xn).flatten(2)  # n, d, m
-        v = self.value(self.value_dw(xn) if self.value_dw is not None else xn).flatten(2)  # n, d, m
-        attention = torch.softmax(torch.matmul(q, k.unsqueeze(1)) * self.scale, dim=-1)  # n, heads, hw, m
-        o = torch.matmul(attention, v.transpose(1, 2).unsqueeze(1))  # n, heads, hw, d
+        k = self.key(self.key_dw(xn) if self.key_dw is not None else xn)
+        k = k.reshape(n, self.kv_heads, self.key_dim, -1)  # n, kv_heads, d, m
+        v = self.value(self.value_dw(xn) if self.value_dw is not None else xn)
+        v = v.reshape(n, self.kv_heads, self.key_dim, -1).transpose(2, 3)  # n, kv_heads, m, d
+        # MQA's single key and value head broadcasts over the query heads.
+        attention = torch.softmax(torch.matmul(q, k) * self.scale, dim=-1)  # n, heads, hw, m
+        o = torch.matmul(attention, v)  # n, heads, hw, d
         o = self.output(o.transpose(2, 3).reshape(n, self.heads * self.key_dim, h, w))
         if self.layer_scale is not None:
             o = self.layer_scale(o)
@@ -212,10 +238,12 @@ std::string BlockConfig(const BlockSpec& b, const std::string& act) {
     case Block::kUib:
       return absl::StrCat("(\"UIB\", dict(cin=", b.in, ", hidden=", b.hidden, ", cout=", b.out,
                           ", start_dw=", b.start_dw, ", mid_dw=", b.mid_dw, ", stride=", b.stride,
-                          ", expand=", Bool(b.expand), ", layer_scale=", Bool(b.layer_scale), ", act=", act, "))");
+                          ", expand=", Bool(b.expand), ", layer_scale=", Bool(b.layer_scale), ", act=", act,
+                          ", groups=", b.groups, "))");
     case Block::kMqa:
       return absl::StrCat("(\"MobileMQA\", dict(channels=", b.in, ", heads=", b.heads, ", key_dim=", b.key_dim,
-                          ", kv_stride=", b.kv_stride, ", layer_scale=", Bool(b.layer_scale), "))");
+                          ", kv_stride=", b.kv_stride, ", layer_scale=", Bool(b.layer_scale),
+                          ", multi_head=", Bool(b.multi_head), "))");
     case Block::kGlobalPool: return "(\"GlobalPool\", dict())";
     case Block::kClassifier:
       return absl::StrCat("(\"Classifier\", dict(cin=", b.in, ", classes=", b.out, "))");

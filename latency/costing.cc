@@ -1,5 +1,7 @@
 #include "latency/costing.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
@@ -80,7 +82,8 @@ absl::StatusOr<LayerCost> CostLayer(const Layer& l, ElementType type) {
   int64_t vectors = (l.batch_norm ? 2 : 0) + (l.bias ? 1 : 0) + (l.layer_scale ? 1 : 0);
   switch (l.kind) {
     case LayerKind::kConv:
-      c.weight_elements = m.Mul({l.out.c, l.in.c, k2});
+      // A grouped conv connects each output channel to in.c / groups inputs.
+      c.weight_elements = m.Mul({l.out.c, l.in.c / std::max(1, l.groups), k2});
       c.macs = m.Mul({out_spatial, c.weight_elements});
       break;
     case LayerKind::kDepthwise:

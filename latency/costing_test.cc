@@ -66,6 +66,37 @@ TEST(Costing, UibExtraDwByHand) {
   EXPECT_EQ(b.params, (144 + 32) + (1024 + 128) + (1600 + 128) + (1536 + 48 + 24));  // + layer scale
 }
 
+// FBNet's k3_e1_g2 op (HW-NAS-Bench's ConvBlock with groups=2), 24 -> 24 at
+// 16x16: a grouped 1x1 expand 24 -> 24, a channel shuffle, a 3x3 DW, a
+// grouped 1x1 project 24 -> 24, and the residual.
+TEST(Costing, GroupedFbnetBlockByHand) {
+  NetworkCost c = Cost("v1 16x16x24 classes=10 act=relu ls=0 : uib(0,3,1,24,1,2,1) pool fc");
+  ASSERT_EQ(c.layers[0].layer.name, "blocks.0.expand");
+  EXPECT_EQ(c.layers[0].layer.groups, 2);
+  EXPECT_EQ(c.layers[0].layer.shuffle_groups, 2);  // The shuffle follows the expand conv.
+  EXPECT_EQ(c.layers[2].layer.groups, 2);
+  EXPECT_TRUE(c.layers[2].layer.residual);
+  // Each output channel of a 2-group conv sees 12 of the 24 inputs.
+  const int64_t expand = 16 * 16 * 24 * 12, mid_dw = 16 * 16 * 24 * 9, project = 16 * 16 * 24 * 12;
+  BlockSum b = SumBlock(c, 0);
+  EXPECT_EQ(b.macs, expand + mid_dw + project);
+  EXPECT_EQ(b.macs, 202752);
+  EXPECT_EQ(b.params, (24 * 12 + 48) + (24 * 9 + 48) + (24 * 12 + 48));
+  EXPECT_EQ(b.params, 936);
+  // Without groups the same block is dense: twice the 1x1 weights.
+  BlockSum dense = SumBlock(Cost("v1 16x16x24 classes=10 act=relu ls=0 : uib(0,3,1,24,1,1,1) pool fc"), 0);
+  EXPECT_EQ(dense.macs - b.macs, 16 * 16 * 24 * 24);
+}
+
+TEST(Costing, GroupsMustDivideEveryWidthAndNeedAnExpandConv) {
+  absl::StatusOr<NetworkCost> odd =
+      CostArchitecture(*ParseCanonicalEncoding("v1 8x8x24 classes=10 act=relu ls=0 : uib(0,3,1,30,1,4,1) pool fc"));
+  EXPECT_THAT(odd.status().message(), HasSubstr("blocks[0].uib.groups: 4 does not divide a width of 30 channels"));
+  absl::StatusOr<NetworkCost> no_expand =
+      CostArchitecture(*ParseCanonicalEncoding("v1 8x8x24 classes=10 act=relu ls=0 : uib(0,3,1,24,1,2,0) pool fc"));
+  EXPECT_THAT(no_expand.status().message(), HasSubstr("blocks[0].uib.groups: 2 needs an expand conv"));
+}
+
 TEST(Costing, MobileMqaByHand) {
   NetworkCost c = Cost(kNet);
   BlockSum b = SumBlock(c, 3);
@@ -77,6 +108,22 @@ TEST(Costing, MobileMqaByHand) {
   // Input BN 48, query 384, each of key/value: DW 216 + BN 48 + proj 192,
   // output 384, layer scale 24. This is also timm's MobileAttention count.
   EXPECT_EQ(b.params, 48 + 384 + 2 * (216 + 48 + 192) + 384 + 24);
+}
+
+// MHSA in place of Mobile MQA: the same block with a key and a value head per
+// query head, so the key and value projections are `heads` times wider and
+// the attention products are unchanged.
+TEST(Costing, MultiHeadSelfAttentionByHand) {
+  std::string mhsa = kNet;
+  mhsa.replace(mhsa.find("mqa(2,8,2)"), 10, "mqa(2,8,2,1)");
+  BlockSum mq = SumBlock(Cost(kNet), 3), mh = SumBlock(Cost(mhsa), 3);
+  const int64_t kv_proj = 16 * 8 * 24;  // One 4x4 head's projection from 24 channels.
+  EXPECT_EQ(mh.macs - mq.macs, 2 * kv_proj);
+  EXPECT_EQ(mh.params - mq.params, 2 * (8 * 24));
+  const NetworkCost c = Cost(mhsa);
+  for (const LayerCost& l : c.layers) {
+    if (l.layer.kind == LayerKind::kAttentionScores) EXPECT_EQ(l.layer.kv_heads, 2);
+  }
 }
 
 TEST(Costing, HeadByHand) {

@@ -1,5 +1,6 @@
 #include "proto/architecture.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -65,6 +66,34 @@ class TokenArgs {
   std::vector<double> values_;
 };
 
+// ",groups,expand_always" when either differs from the default, else
+// nothing, so the IDs of every UIB without them stay as they were.
+std::string UibExtraText(const UIBBlock& u) {
+  if (u.groups() <= 1 && !u.expand_always()) return "";
+  return absl::StrCat(",", std::max(1, u.groups()), ",", u.expand_always() ? 1 : 0);
+}
+
+// "uib(a,m,s,f,e)", or with ",groups,expand_always" (FBNet's ops).
+absl::StatusOr<UIBBlock> ParseUib(absl::string_view token) {
+  const bool grouped = std::count(token.begin(), token.end(), ',') == 6;
+  ASSIGN_OR_RETURN(std::vector<double> values, Args(token, "uib", grouped ? 7 : 5));
+  TokenArgs a(token, values);
+  UIBBlock c;
+  ASSIGN_OR_RETURN(int32_t start, a.Int(0));
+  ASSIGN_OR_RETURN(int32_t mid, a.Int(1));
+  ASSIGN_OR_RETURN(int32_t s, a.Int(2));
+  ASSIGN_OR_RETURN(int32_t f, a.Int(3));
+  c.set_start_dw_kernel(start), c.set_mid_dw_kernel(mid), c.set_stride(s);
+  c.set_filters(f), c.set_expansion(a.Float(4));
+  if (grouped) {
+    ASSIGN_OR_RETURN(int32_t g, a.Int(5));
+    ASSIGN_OR_RETURN(int32_t x, a.Int(6));
+    if (x != 0 && x != 1) return TokenError(token, "expand_always (the 7th value) must be 0 or 1");
+    c.set_groups(g), c.set_expand_always(x == 1);
+  }
+  return c;
+}
+
 absl::StatusOr<Block> ParseBlock(absl::string_view token) {
   Block b;
   std::vector<double> values;
@@ -87,21 +116,21 @@ absl::StatusOr<Block> ParseBlock(absl::string_view token) {
     ASSIGN_OR_RETURN(int32_t f, a.Int(2));
     c->set_kernel(k), c->set_stride(s), c->set_filters(f), c->set_expansion(a.Float(3));
   } else if (absl::StartsWith(token, "uib(")) {
-    ASSIGN_OR_RETURN(TokenArgs a, parse("uib", 5));
-    UIBBlock* c = b.mutable_uib();
-    ASSIGN_OR_RETURN(int32_t start, a.Int(0));
-    ASSIGN_OR_RETURN(int32_t mid, a.Int(1));
-    ASSIGN_OR_RETURN(int32_t s, a.Int(2));
-    ASSIGN_OR_RETURN(int32_t f, a.Int(3));
-    c->set_start_dw_kernel(start), c->set_mid_dw_kernel(mid), c->set_stride(s);
-    c->set_filters(f), c->set_expansion(a.Float(4));
+    ASSIGN_OR_RETURN(*b.mutable_uib(), ParseUib(token));
   } else if (absl::StartsWith(token, "mqa(")) {
-    ASSIGN_OR_RETURN(TokenArgs a, parse("mqa", 3));
+    // A fourth argument of 1 is MHSA; three are Mobile MQA.
+    const bool multi = std::count(token.begin(), token.end(), ',') == 3;
+    ASSIGN_OR_RETURN(TokenArgs a, parse("mqa", multi ? 4 : 3));
     MQABlock* c = b.mutable_mqa();
     ASSIGN_OR_RETURN(int32_t h, a.Int(0));
     ASSIGN_OR_RETURN(int32_t d, a.Int(1));
     ASSIGN_OR_RETURN(int32_t kv, a.Int(2));
     c->set_heads(h), c->set_key_dim(d), c->set_kv_stride(kv);
+    if (multi) {
+      ASSIGN_OR_RETURN(int32_t m, a.Int(3));
+      if (m != 0 && m != 1) return TokenError(token, "multi_head (the 4th value) must be 0 or 1");
+      c->set_multi_head(m == 1);
+    }
   } else if (token == "pool") {
     b.mutable_global_pool();
   } else if (token == "fc") {
@@ -129,10 +158,10 @@ std::string BlockToken(const Block& b) {
     case Block::kUib:
       return absl::StrCat("uib(", b.uib().start_dw_kernel(), ",", b.uib().mid_dw_kernel(), ",",
                           b.uib().stride(), ",", b.uib().filters(), ",",
-                          FloatText(b.uib().expansion()), ")");
+                          FloatText(b.uib().expansion()), UibExtraText(b.uib()), ")");
     case Block::kMqa:
       return absl::StrCat("mqa(", b.mqa().heads(), ",", b.mqa().key_dim(), ",",
-                          b.mqa().kv_stride(), ")");
+                          b.mqa().kv_stride(), b.mqa().multi_head() ? ",1" : "", ")");
     case Block::kGlobalPool:
       return "pool";
     case Block::kClassifier:

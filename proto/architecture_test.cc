@@ -62,6 +62,36 @@ TEST(ArchitectureId, DiffersWhenAnythingChanges) {
   EXPECT_NE(ArchitectureId(b), id);
 }
 
+TEST(CanonicalEncoding, GroupsAndExpandAlwaysAddTwoArgumentsOnlyWhenSet) {
+  const std::string grouped = "v1 16x16x24 classes=10 act=relu ls=0 : uib(0,3,1,24,1,2,1) pool fc";
+  absl::StatusOr<Architecture> a = ParseCanonicalEncoding(grouped);
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->blocks(0).uib().groups(), 2);
+  EXPECT_TRUE(a->blocks(0).uib().expand_always());
+  EXPECT_EQ(CanonicalEncoding(*a), grouped);
+  // A dense UIB keeps its five arguments, so no existing ID changes; groups 1
+  // and groups 0 are one network.
+  Architecture dense = *a;
+  dense.mutable_blocks(0)->mutable_uib()->set_groups(1);
+  dense.mutable_blocks(0)->mutable_uib()->set_expand_always(false);
+  EXPECT_EQ(CanonicalEncoding(dense), "v1 16x16x24 classes=10 act=relu ls=0 : uib(0,3,1,24,1) pool fc");
+  EXPECT_THAT(ParseCanonicalEncoding("v1 16x16x24 classes=10 act=relu ls=0 : uib(0,3,1,24,1,2,3) pool fc")
+                  .status().message(),
+              HasSubstr("expand_always (the 7th value) must be 0 or 1"));
+}
+
+TEST(CanonicalEncoding, MultiHeadAttentionAddsAFourthArgument) {
+  const std::string mhsa = "v1 8x8x16 classes=2 act=relu ls=1 : mqa(2,8,1,1) pool fc";
+  absl::StatusOr<Architecture> a = ParseCanonicalEncoding(mhsa);
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_TRUE(a->blocks(0).mqa().multi_head());
+  EXPECT_EQ(CanonicalEncoding(*a), mhsa);
+  a->mutable_blocks(0)->mutable_mqa()->set_multi_head(false);
+  EXPECT_EQ(CanonicalEncoding(*a), "v1 8x8x16 classes=2 act=relu ls=1 : mqa(2,8,1) pool fc");
+  EXPECT_THAT(ParseCanonicalEncoding("v1 8x8x16 classes=2 act=relu ls=1 : mqa(2,8,1,2) pool fc").status().message(),
+              HasSubstr("multi_head (the 4th value) must be 0 or 1"));
+}
+
 TEST(ParseCanonicalEncoding, Errors) {
   EXPECT_THAT(ParseCanonicalEncoding("v2 1x1x1 classes=1 act=relu ls=0 : fc").status().message(),
               HasSubstr("must start with 'v1"));

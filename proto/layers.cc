@@ -1,6 +1,8 @@
 #include "proto/layers.h"
 
+#include <algorithm>
 #include <cmath>
+#include <initializer_list>
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
@@ -74,6 +76,22 @@ class Expander {
     return absl::OkStatus();
   }
 
+  // Grouped 1x1 convs need an expand conv to group, and groups that divide
+  // every width they split (input, hidden, output).
+  absl::Status CheckGroups(int groups, bool has_expand, std::initializer_list<int64_t> widths) const {
+    if (groups == 1) return absl::OkStatus();
+    if (!has_expand) {
+      return Error(".uib.groups", absl::StrCat(groups, " needs an expand conv (expansion 1 without a start DW "
+                                                       "has none unless expand_always is set)"));
+    }
+    for (int64_t w : widths) {
+      if (w % groups != 0) {
+        return Error(".uib.groups", absl::StrCat(groups, " does not divide a width of ", w, " channels"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
   Layer& Add(absl::string_view part, LayerKind kind, int64_t out_c, int kernel, int stride) {
     Layer l;
     l.name = absl::StrCat("blocks.", block_, ".", part);
@@ -126,12 +144,16 @@ class Expander {
       l.batch_norm = true;
     }
     // MobileNetV2's t = 1 block has no expand conv; keep that so the zoo is exact.
-    bool has_expand = !(u.expansion() == 1.0f && a == 0);
+    bool has_expand = u.expand_always() || !(u.expansion() == 1.0f && a == 0);
     int64_t hidden = has_expand ? MakeDivisible(in.c * double{u.expansion()}) : in.c;
     RETURN_IF_ERROR(CheckHidden(".uib.expansion", hidden));
+    const int groups = std::max(1, u.groups());
+    RETURN_IF_ERROR(CheckGroups(groups, has_expand, {in.c, hidden, int64_t{u.filters()}}));
     if (has_expand) {
       Layer& l = Add("expand", LayerKind::kConv, hidden, 1, 1);
       l.batch_norm = l.activation = true;
+      l.groups = groups;
+      if (groups > 1) l.shuffle_groups = groups;
     }
     if (m > 0) {
       Layer& l = Add("mid_dw", LayerKind::kDepthwise, hidden, m, u.stride());
@@ -139,6 +161,7 @@ class Expander {
     }
     Layer& p = Add("project", LayerKind::kConv, u.filters(), 1, 1);
     p.batch_norm = true;
+    p.groups = groups;
     p.layer_scale = arch_.layer_scale();
     p.residual = u.stride() == 1 && in.c == u.filters();
     return absl::OkStatus();
@@ -149,6 +172,7 @@ class Expander {
     RETURN_IF_ERROR(CheckStride(".mqa.kv_stride", q.kv_stride()));
     const Dims in = cur_;
     const int64_t hd = int64_t{q.heads()} * q.key_dim();
+    const int64_t kv_heads = q.multi_head() ? q.heads() : 1;  // MHSA: a key and value per head.
     RETURN_IF_ERROR(CheckHidden(".mqa.heads", hd));
     Layer& query = Add("query", LayerKind::kConv, hd, 1, 1);
     query.input_norm_channels = in.c;
@@ -162,17 +186,17 @@ class Expander {
         Layer& dw = Add(absl::StrCat(which, "_dw"), LayerKind::kDepthwise, in.c, 3, q.kv_stride());
         dw.batch_norm = true;
       }
-      Add(which, LayerKind::kConv, q.key_dim(), 1, 1);
+      Add(which, LayerKind::kConv, kv_heads * q.key_dim(), 1, 1);
       kv = cur_;
     }
     const int64_t m = kv.h * kv.w;
     cur_ = q_out;
     Layer& scores = Add("attn_scores", LayerKind::kAttentionScores, q.heads() * m, 1, 1);
-    scores.extra_input_elements = m * q.key_dim();
-    scores.heads = q.heads(), scores.key_dim = q.key_dim(), scores.kv_tokens = m;
+    scores.extra_input_elements = m * kv_heads * q.key_dim();
+    scores.heads = q.heads(), scores.key_dim = q.key_dim(), scores.kv_tokens = m, scores.kv_heads = kv_heads;
     Layer& values = Add("attn_values", LayerKind::kAttentionValues, hd, 1, 1);
-    values.extra_input_elements = m * q.key_dim();
-    values.heads = q.heads(), values.key_dim = q.key_dim(), values.kv_tokens = m;
+    values.extra_input_elements = m * kv_heads * q.key_dim();
+    values.heads = q.heads(), values.key_dim = q.key_dim(), values.kv_tokens = m, values.kv_heads = kv_heads;
     Layer& out = Add("output", LayerKind::kConv, in.c, 1, 1);
     out.layer_scale = arch_.layer_scale();
     out.residual = true;

@@ -39,6 +39,8 @@ struct Layer {
   LayerKind kind = LayerKind::kConv;
   Dims in, out;
   int kernel = 1, stride = 1;
+  int groups = 1;           // kConv: grouped convolution (FBNet's g2 1x1 convs).
+  int shuffle_groups = 0;   // > 1: ShuffleNet's channel shuffle of the output, last.
   bool batch_norm = false;  // BN (scale and shift) on the output.
   bool bias = false;        // A bias vector on the output.
   bool activation = false;  // The network's activation on the output.
@@ -51,6 +53,8 @@ struct Layer {
   int64_t extra_input_elements = 0;
   // Attention only: heads, key/value dimension and key/value tokens.
   int64_t heads = 0, key_dim = 0, kv_tokens = 0;
+  // Attention only: key and value heads, 1 (Mobile MQA, shared) or heads (MHSA).
+  int64_t kv_heads = 1;
 };
 
 struct NetworkLayers {

@@ -21,6 +21,8 @@ struct SlotChoice {
   int start_dw_kernel = 0, mid_dw_kernel = 0;  // Fused-IB uses mid_dw_kernel as its kernel.
   float expansion = 0;
   int heads = 0, key_dim = 0, kv_stride = 1;   // MQA.
+  int groups = 0;  // UIB from an op list: groups of the 1x1 convs (0 = dense).
+  bool multi_head = false;  // MQA: MHSA instead of Mobile MQA.
   bool operator==(const SlotChoice& o) const;
 };
 
@@ -38,6 +40,14 @@ struct SpaceChoice {
 // may not be optional (it may change the channels), and the largest and the
 // smallest architectures must pass shape inference.
 absl::Status ValidateSpaceStructure(const SearchSpace& space, absl::string_view path = "search_space");
+
+// The choice op `i` of an op-list slot makes.
+SlotChoice ChoiceOfOp(const SlotSpec& slot, int i);
+// Index of `choice` in the slot's op list, or -1.
+int OpIndex(const SlotSpec& slot, const SlotChoice& choice);
+// A skip in a slot that changes the shape: a 1x1 conv to `filters` at the
+// slot's stride (FBNet's skip op; op-list slots only).
+Block SkipConvBlock(const SlotSpec& slot, int filters);
 
 // The network `choice` makes. INVALID_ARGUMENT if a value is not among the
 // slot's choices (so a choice cannot leave the space).

@@ -85,6 +85,8 @@ constexpr std::initializer_list<int64_t> kDwKernels = {0, 3, 5, 7};
 constexpr std::initializer_list<int64_t> kConvKernels = {1, 3, 5, 7};
 constexpr std::initializer_list<int64_t> kStrides = {1, 2};
 constexpr double kMaxExpansion = 16;
+constexpr int64_t kMaxGroups = 64;
+constexpr int kMaxSlotOps = 32;
 
 void CheckActivation(Checker& c, absl::string_view path, Activation a) {
   if (a == ACTIVATION_UNSPECIFIED || !Activation_IsValid(a)) {
@@ -121,6 +123,7 @@ void CheckBlock(Checker& c, const Block& block, absl::string_view path) {
       }
       c.InRange(At(p, "filters"), u.filters(), 1, kMaxChannels);
       c.InRangeReal(At(p, "expansion"), double{u.expansion()}, 1.0, kMaxExpansion);
+      c.InRange(At(p, "groups"), u.groups(), 0, kMaxGroups);
       break;
     }
     case Block::kMqa: {
@@ -159,6 +162,37 @@ void CheckChoices(Checker& c, const google::protobuf::RepeatedField<T>& choices,
   }
 }
 
+// An explicit op list replaces the per-field choices of a UIB slot.
+void CheckSlotOps(Checker& c, const SlotSpec& slot, absl::string_view path) {
+  const std::string p = At(path, "ops");
+  c.InRange(absl::StrCat(p, " count"), slot.ops_size(), 1, kMaxSlotOps);
+  if (slot.ops_size() > kMaxSlotOps) return;
+  if (slot.kind_size() != 1 || slot.kind(0) != UIB) c.Fail(At(path, "kind"), "must be [UIB] when ops are given");
+  if (!slot.start_dw_kernel().empty() || !slot.mid_dw_kernel().empty() || !slot.expansion().empty() ||
+      slot.optional()) {
+    c.Fail(p, "replaces start_dw_kernel, mid_dw_kernel, expansion and optional, which must be unset");
+  }
+  std::set<std::string> seen;
+  for (int i = 0; i < slot.ops_size(); ++i) {
+    const SlotOp& op = slot.ops(i);
+    const std::string q = At(path, "ops", i);
+    if (op.skip()) {
+      if (op.start_dw_kernel() != 0 || op.mid_dw_kernel() != 0 || op.expansion() != 0 || op.groups() != 0) {
+        c.Fail(q, "a skip op takes no other field");
+      }
+    } else {
+      c.OneOf(At(q, "start_dw_kernel"), op.start_dw_kernel(), kDwKernels);
+      c.OneOf(At(q, "mid_dw_kernel"), op.mid_dw_kernel(), kDwKernels);
+      c.InRangeReal(At(q, "expansion"), double{op.expansion()}, 1.0, kMaxExpansion);
+      c.InRange(At(q, "groups"), op.groups(), 0, kMaxGroups);
+      if (slot.stride() == 2 && op.start_dw_kernel() == 0 && op.mid_dw_kernel() == 0) {
+        c.Fail(At(q, "mid_dw_kernel"), "0 with start_dw_kernel 0 cannot carry the slot's stride 2");
+      }
+    }
+    if (!seen.insert(op.SerializeAsString()).second) c.Fail(q, "is a duplicate op");
+  }
+}
+
 void CheckSlot(Checker& c, const SlotSpec& slot, absl::string_view path) {
   bool has_uib = false, has_fused = false, has_mqa = false;
   if (slot.kind().empty()) c.Fail(At(path, "kind"), "needs at least one choice");
@@ -170,11 +204,13 @@ void CheckSlot(Checker& c, const SlotSpec& slot, absl::string_view path) {
     else c.Fail(At(path, "kind", i), absl::StrCat(k, " must be one of {UIB, FUSED_IB, MQA}"));
   }
   auto dw = [&](const std::string& p, int32_t v) { c.OneOf(p, v, kDwKernels); };
-  CheckChoices(c, slot.start_dw_kernel(), At(path, "start_dw_kernel"), has_uib, dw);
-  CheckChoices(c, slot.mid_dw_kernel(), At(path, "mid_dw_kernel"), has_uib || has_fused, dw);
-  CheckChoices(c, slot.expansion(), At(path, "expansion"), has_uib || has_fused,
+  const bool fields = slot.ops().empty();  // An op list replaces the UIB fields.
+  CheckChoices(c, slot.start_dw_kernel(), At(path, "start_dw_kernel"), fields && has_uib, dw);
+  CheckChoices(c, slot.mid_dw_kernel(), At(path, "mid_dw_kernel"), fields && (has_uib || has_fused), dw);
+  CheckChoices(c, slot.expansion(), At(path, "expansion"), fields && (has_uib || has_fused),
                [&](const std::string& p, float v) { c.InRangeReal(p, double{v}, 1.0, kMaxExpansion); });
   c.OneOf(At(path, "stride"), slot.stride(), kStrides);
+  if (!slot.ops().empty()) CheckSlotOps(c, slot, path);
   if (slot.optional() && slot.stride() != 1) {
     c.Fail(At(path, "optional"), "true needs stride 1 (a skipped slot is the identity)");
   }
@@ -196,6 +232,8 @@ void CheckSlot(Checker& c, const SlotSpec& slot, absl::string_view path) {
                [&](const std::string& p, int32_t v) { c.InRange(p, int64_t{v}, 1, 1024); });
   CheckChoices(c, slot.kv_stride(), At(path, "kv_stride"), has_mqa,
                [&](const std::string& p, int32_t v) { c.OneOf(p, v, kStrides); });
+  CheckChoices(c, slot.multi_head(), At(path, "multi_head"), false, [](const std::string&, bool) {});
+  if (!has_mqa && !slot.multi_head().empty()) c.Fail(At(path, "multi_head"), "is for MQA slots only");
 }
 
 }  // namespace

@@ -185,6 +185,35 @@ TEST(ValidateSearchSpace, EmptyChoices) {
   EXPECT_THAT(st.message(), HasSubstr("search_space.stages[0].slots[1].expansion: needs at least one choice"));
 }
 
+TEST(ValidateSearchSpace, OpListRules) {
+  SearchSpace s = ValidSpace();
+  SlotSpec* slot = s.mutable_stages(0)->mutable_slots(1);  // Has expansion and optional set.
+  SlotOp* op = slot->add_ops();
+  op->set_mid_dw_kernel(3), op->set_expansion(1), op->set_groups(2);
+  *slot->add_ops() = *op;
+  SlotOp* skip = slot->add_ops();
+  skip->set_skip(true), skip->set_expansion(3);
+  SlotOp* bad = slot->add_ops();
+  bad->set_mid_dw_kernel(4), bad->set_expansion(1), bad->set_groups(65);
+  absl::Status st = ValidateSearchSpace(s);
+  const std::string p = "search_space.stages[0].slots[1].";
+  EXPECT_THAT(st.message(), HasSubstr(p + "ops: replaces start_dw_kernel, mid_dw_kernel, expansion and optional"));
+  EXPECT_THAT(st.message(), HasSubstr(p + "ops[1]: is a duplicate op"));
+  EXPECT_THAT(st.message(), HasSubstr(p + "ops[2]: a skip op takes no other field"));
+  EXPECT_THAT(st.message(), HasSubstr(p + "ops[3].mid_dw_kernel: 4 is not one of {0, 3, 5, 7}"));
+  EXPECT_THAT(st.message(), HasSubstr(p + "ops[3].groups: 65 must be in [0, 64]"));
+  // A stride-2 op needs a depthwise conv to carry the stride.
+  SearchSpace t = ValidSpace();
+  SlotSpec* first = t.mutable_stages(0)->mutable_slots(0);
+  first->clear_start_dw_kernel(), first->clear_mid_dw_kernel(), first->clear_expansion();
+  first->add_ops()->set_expansion(2);
+  EXPECT_THAT(ValidateSearchSpace(t).message(),
+              HasSubstr("stages[0].slots[0].ops[0].mid_dw_kernel: 0 with start_dw_kernel 0 cannot carry"));
+  // Too many ops.
+  for (int i = 0; i < 40; ++i) first->add_ops()->set_expansion(1 + i * 0.25f);
+  EXPECT_THAT(ValidateSearchSpace(t).message(), HasSubstr("stages[0].slots[0].ops count: 41 must be in [1, 32]"));
+}
+
 CampaignSpec ValidCampaign() {
   CampaignSpec c;
   *c.mutable_space() = ValidSpace();

@@ -18,6 +18,8 @@ const char* FieldName(Field f) {
     case Field::kHeads: return "heads";
     case Field::kKeyDim: return "key_dim";
     case Field::kKvStride: return "kv_stride";
+    case Field::kOp: return "op";
+    case Field::kMultiHead: return "multi_head";
   }
   return "?";
 }
@@ -42,6 +44,10 @@ DecisionSpace::DecisionSpace(const SearchSpace& space) : space_(space) {
     add(s, -1, Field::kFilters, stage.filters_size());
     for (int i = 0; i < stage.slots_size(); ++i) {
       const SlotSpec& slot = stage.slots(i);
+      if (!slot.ops().empty()) {
+        add(s, i, Field::kOp, slot.ops_size());
+        continue;
+      }
       add(s, i, Field::kPresent, slot.optional() ? 2 : 1);
       add(s, i, Field::kKind, slot.kind_size());
       add(s, i, Field::kStartDw, slot.start_dw_kernel_size());
@@ -50,6 +56,7 @@ DecisionSpace::DecisionSpace(const SearchSpace& space) : space_(space) {
       add(s, i, Field::kHeads, slot.heads_size());
       add(s, i, Field::kKeyDim, slot.key_dim_size());
       add(s, i, Field::kKvStride, slot.kv_stride_size());
+      add(s, i, Field::kMultiHead, slot.multi_head_size());
     }
   }
 }
@@ -74,6 +81,10 @@ SpaceChoice DecisionSpace::ToChoice(const Sample& sample) const {
     sc.filters = stage.filters(pick(s, -1, Field::kFilters));
     for (int i = 0; i < stage.slots_size(); ++i) {
       const SlotSpec& slot = stage.slots(i);
+      if (!slot.ops().empty()) {
+        sc.slots.push_back(ChoiceOfOp(slot, pick(s, i, Field::kOp)));
+        continue;
+      }
       SlotChoice x;
       // "present" index 0 means present, 1 skipped.
       x.skip = slot.optional() && pick(s, i, Field::kPresent) == 1;
@@ -84,6 +95,7 @@ SpaceChoice DecisionSpace::ToChoice(const Sample& sample) const {
       if (!slot.heads().empty()) x.heads = slot.heads(pick(s, i, Field::kHeads));
       if (!slot.key_dim().empty()) x.key_dim = slot.key_dim(pick(s, i, Field::kKeyDim));
       if (!slot.kv_stride().empty()) x.kv_stride = slot.kv_stride(pick(s, i, Field::kKvStride));
+      if (!slot.multi_head().empty()) x.multi_head = slot.multi_head(pick(s, i, Field::kMultiHead));
       if (x.skip) x = SlotChoice{true};
       sc.slots.push_back(x);
     }
@@ -97,7 +109,7 @@ std::vector<bool> DecisionSpace::ActiveMask(const Sample& sample) const {
   std::vector<bool> active(decisions_.size(), true);
   for (size_t d = 0; d < decisions_.size(); ++d) {
     const Decision& x = decisions_[d];
-    if (x.slot < 0 || x.field == Field::kPresent) continue;
+    if (x.slot < 0 || x.field == Field::kPresent || x.field == Field::kOp) continue;
     const SlotChoice& slot = c.stages[x.stage].slots[x.slot];
     if (slot.skip) {
       active[d] = false;
@@ -110,7 +122,8 @@ std::vector<bool> DecisionSpace::ActiveMask(const Sample& sample) const {
       case Field::kExpansion: active[d] = uib || fused; break;
       case Field::kHeads:
       case Field::kKeyDim:
-      case Field::kKvStride: active[d] = mqa; break;
+      case Field::kKvStride:
+      case Field::kMultiHead: active[d] = mqa; break;
       default: break;
     }
   }
@@ -128,7 +141,9 @@ absl::StatusOr<Sample> DecisionSpace::FromChoice(const SpaceChoice& choice) cons
     } else {
       const SlotSpec& slot = space_.stages(x.stage).slots(x.slot);
       const SlotChoice& c = sc.slots[x.slot];
-      if (x.field == Field::kPresent) {
+      if (x.field == Field::kOp) {
+        index = OpIndex(slot, c);
+      } else if (x.field == Field::kPresent) {
         index = c.skip ? 1 : 0;
       } else if (c.skip) {
         index = 0;  // Inactive: any index will do.
@@ -141,6 +156,7 @@ absl::StatusOr<Sample> DecisionSpace::FromChoice(const SpaceChoice& choice) cons
           case Field::kHeads: index = c.kind == MQA ? IndexOf(slot.heads(), c.heads) : 0; break;
           case Field::kKeyDim: index = c.kind == MQA ? IndexOf(slot.key_dim(), c.key_dim) : 0; break;
           case Field::kKvStride: index = c.kind == MQA ? IndexOf(slot.kv_stride(), c.kv_stride) : 0; break;
+          case Field::kMultiHead: index = c.kind == MQA ? IndexOf(slot.multi_head(), c.multi_head) : 0; break;
           default: break;
         }
       }

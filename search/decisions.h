@@ -14,7 +14,8 @@
 
 namespace ridge::search {
 
-enum class Field { kFilters, kPresent, kKind, kStartDw, kMidDw, kExpansion, kHeads, kKeyDim, kKvStride };
+// kOp is an op-list slot's one decision (SlotSpec.ops), in place of the rest.
+enum class Field { kFilters, kPresent, kKind, kStartDw, kMidDw, kExpansion, kHeads, kKeyDim, kKvStride, kOp, kMultiHead };
 
 struct Decision {
   std::string name;  // e.g. "stages[1].slots[2].mid_dw_kernel"

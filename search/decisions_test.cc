@@ -49,6 +49,22 @@ TEST(Decisions, SamplesAndChoicesRoundTrip) {
   }
 }
 
+TEST(Decisions, AnOpListIsOneDecisionPerSlot) {
+  SearchSpace space = *LoadZooSpace("fbnet");
+  DecisionSpace ds(space);
+  ASSERT_EQ(ds.decisions().size(), 22u);  // Fixed widths: one "op" per layer.
+  EXPECT_EQ(ds.decisions()[1].name, "stages[1].slots[0].op");
+  EXPECT_EQ(ds.decisions()[1].num_choices, 9);
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 50; ++i) {
+    const SpaceChoice c = SampleUniform(space, rng);
+    absl::StatusOr<Sample> s = ds.FromChoice(c);
+    ASSERT_TRUE(s.ok()) << s.status();
+    EXPECT_TRUE(ds.ToChoice(*s) == c);
+    for (bool active : ds.ActiveMask(*s)) EXPECT_TRUE(active);
+  }
+}
+
 TEST(Decisions, LargestFilters) {
   SearchSpace space = *LoadZooSpace("fmnist_uib");
   DecisionSpace ds(space);

@@ -47,6 +47,7 @@ UibKernels KernelsOf(const FineRule& rule, int stride) {
 struct SlotUnion {
   std::set<int> kinds, start_dw, mid_dw, heads, key_dim, kv_stride;
   std::set<float> expansion;
+  std::set<bool> multi_head;
   bool skipped = false;
 };
 
@@ -62,6 +63,7 @@ SlotUnion UnionOfSlot(const std::vector<SpaceChoice>& results, int s, int i, con
     u.kinds.insert(c.kind);
     if (c.kind == MQA) {
       u.heads.insert(c.heads), u.key_dim.insert(c.key_dim), u.kv_stride.insert(c.kv_stride);
+      if (!from.multi_head().empty()) u.multi_head.insert(c.multi_head);
     } else if (c.kind == FUSED_IB) {
       u.mid_dw.insert(c.mid_dw_kernel), u.expansion.insert(c.expansion);
     } else {
@@ -88,6 +90,22 @@ void SetSlot(const SlotUnion& u, const SlotSpec& from, SlotSpec* slot) {
   SetChoices(u.heads, slot->mutable_heads());
   SetChoices(u.key_dim, slot->mutable_key_dim());
   SetChoices(u.kv_stride, slot->mutable_kv_stride());
+  SetChoices(u.multi_head, slot->mutable_multi_head());
+}
+
+// A fine stage widens kernel and expansion lists; an op list (FBNet) is one
+// decision with nothing to widen, so its spaces search in one stage.
+absl::Status RefuseOpLists(const SearchSpace& space) {
+  for (int s = 0; s < space.stages_size(); ++s) {
+    for (int i = 0; i < space.stages(s).slots_size(); ++i) {
+      if (space.stages(s).slots(i).ops_size() > 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "fine stage: space '", space.name(), "' has op lists (stages[", s, "].slots[", i,
+            "].ops), which a fine stage cannot widen; search it in one stage (no fine stage in the spec)"));
+      }
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -95,6 +113,7 @@ void SetSlot(const SlotUnion& u, const SlotSpec& from, SlotSpec* slot) {
 absl::StatusOr<FineSpace> DeriveFineSpace(const SearchSpace& coarse, const std::vector<SpaceChoice>& results,
                                           const FineRule& rule) {
   if (results.empty()) return absl::InvalidArgumentError("deriving the fine space: no coarse result");
+  RETURN_IF_ERROR(RefuseOpLists(coarse));
   for (size_t r = 0; r < results.size(); ++r) {
     // Every result must be in the coarse space.
     RETURN_IF_ERROR(WithContext(BuildArchitecture(coarse, results[r]).status(),
@@ -127,6 +146,7 @@ absl::StatusOr<FineSpace> DeriveFineSpace(const SearchSpace& coarse, const std::
 }
 
 absl::StatusOr<SearchSpace> WidenToFineKernels(const SearchSpace& coarse, const FineRule& rule) {
+  RETURN_IF_ERROR(RefuseOpLists(coarse));
   SearchSpace wide = coarse;
   wide.set_name(absl::StrCat(coarse.name(), "_widened"));
   for (StageSpec& stage : *wide.mutable_stages()) {

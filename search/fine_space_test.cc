@@ -9,6 +9,8 @@
 namespace ridge::search {
 namespace {
 
+using ::testing::HasSubstr;
+
 // A coarse space in MobileNetV4's sense: every block IB with expansion 4 and
 // a 3x3 DW; filters and depth searched.
 SearchSpace Coarse() {
@@ -116,6 +118,12 @@ TEST(FineSpace, HoldsEveryPolicysResult) {
   ASSERT_TRUE(fine.ok()) << fine.status();
   EXPECT_THAT(fine->coarse_slot[0], ::testing::ElementsAre(0, 2));
   EXPECT_TRUE(BuildArchitecture(fine->space, ToFineChoice(*fine, no_middle)).ok());
+}
+
+TEST(FineSpace, OpListSpacesAreSearchedInOneStage) {
+  absl::StatusOr<SearchSpace> fine = WidenToFineKernels(*LoadZooSpace("fbnet"), FineRule());
+  EXPECT_THAT(fine.status().message(), HasSubstr("space 'fbnet' has op lists (stages[0].slots[0].ops), which a "
+                                                 "fine stage cannot widen; search it in one stage"));
 }
 
 }  // namespace

@@ -125,8 +125,10 @@ class FusedModule : public BlockModule {
   Residual add_;
 };
 
-// Universal Inverted Bottleneck: [start DW (BN)] [1x1 expand (BN, act)]
-// [mid DW (BN, act)] 1x1 project (BN) [layer scale] [+ x].
+// Universal Inverted Bottleneck: [start DW (BN)] [1x1 expand (BN, act)
+// [channel shuffle]] [mid DW (BN, act)] 1x1 project (BN) [layer scale] [+ x].
+// With groups (FBNet's g2 ops) both 1x1 convs are grouped and share the
+// dense weights of the ungrouped ops.
 class UibModule : public BlockModule {
  public:
   UibModule(const BlockLimits& l, const BlockOptions& o, ParamStore* store, const std::string& name,
@@ -165,27 +167,12 @@ class UibModule : public BlockModule {
 
   absl::Status Forward(const Tensor& x, const Block& cfg, const ForwardContext& ctx, const Tensor** y) override {
     const UIBBlock& u = cfg.uib();
-    const int a = u.start_dw_kernel(), m = u.mid_dw_kernel();
+    groups_ = std::max(1, u.groups());
     const Tensor* h = &x;
-    active_start_ = active_mid_ = nullptr;
-    if (a > 0) {
-      auto it = start_.find({a, m > 0 ? 1 : u.stride()});
-      if (it == start_.end()) return NoKernel(name_ + ".start_dw", a);
-      active_start_ = it->second.get();
-      RETURN_IF_ERROR(active_start_->Forward(*h, h->dims().c, ctx, &h));
-    }
-    has_expand_ = !(u.expansion() == 1.0f && a == 0);
-    if (has_expand_) {
-      if (!expand_) return absl::InvalidArgumentError(name_ + ": this module has no expand conv");
-      RETURN_IF_ERROR(expand_->Forward(*h, MakeDivisible(x.dims().c * double{u.expansion()}), ctx, &h));
-    }
-    if (m > 0) {
-      auto it = mid_.find(m);
-      if (it == mid_.end()) return NoKernel(name_ + ".mid_dw", m);
-      active_mid_ = it->second.get();
-      RETURN_IF_ERROR(active_mid_->Forward(*h, h->dims().c, ctx, &h));
-    }
-    RETURN_IF_ERROR(project_.Forward(*h, u.filters(), ctx, &h));
+    RETURN_IF_ERROR(StartForward(u, ctx, &h));
+    RETURN_IF_ERROR(ExpandForward(u, x.dims().c, ctx, &h));
+    RETURN_IF_ERROR(MidForward(u, ctx, &h));
+    RETURN_IF_ERROR(project_.Forward(*h, u.filters(), ctx, &h, groups_));
     if (layer_scale_) RETURN_IF_ERROR(layer_scale_->Forward(*h, &h));
     residual_ = u.stride() == 1 && x.dims().c == u.filters();
     if (!residual_) {
@@ -200,6 +187,10 @@ class UibModule : public BlockModule {
     if (layer_scale_) RETURN_IF_ERROR(layer_scale_->Backward(*d, &d));
     RETURN_IF_ERROR(project_.Backward(*d, true, &d));
     if (active_mid_ != nullptr) RETURN_IF_ERROR(active_mid_->Backward(*d, true, &d));
+    if (groups_ > 1) {
+      RETURN_IF_ERROR(shuffle_.Backward(*d, groups_, &d_shuffle_));
+      d = &d_shuffle_;
+    }
     if (has_expand_) RETURN_IF_ERROR(expand_->Backward(*d, true, &d));
     if (active_start_ != nullptr) RETURN_IF_ERROR(active_start_->Backward(*d, true, &d));
     if (dx != nullptr) *dx = residual_ ? add_.Backward(dy, *d) : d;
@@ -207,6 +198,46 @@ class UibModule : public BlockModule {
   }
 
  private:
+  absl::Status StartForward(const UIBBlock& u, const ForwardContext& ctx, const Tensor** h) {
+    const int a = u.start_dw_kernel(), m = u.mid_dw_kernel();
+    active_start_ = nullptr;
+    if (a == 0) return absl::OkStatus();
+    auto it = start_.find({a, m > 0 ? 1 : u.stride()});
+    if (it == start_.end()) return NoKernel(name_ + ".start_dw", a);
+    active_start_ = it->second.get();
+    return active_start_->Forward(**h, (*h)->dims().c, ctx, h);
+  }
+
+  // The 1x1 expand conv, grouped and followed by ShuffleNet's channel
+  // shuffle when the block has groups (FBNet's g2 ops), so that the grouped
+  // project conv sees channels of every expand group.
+  absl::Status ExpandForward(const UIBBlock& u, int64_t in_c, const ForwardContext& ctx, const Tensor** h) {
+    // MobileNetV2's t = 1 block has no expand conv; FBNet's e1 ops keep it.
+    has_expand_ = u.expand_always() || !(u.expansion() == 1.0f && u.start_dw_kernel() == 0);
+    if (!has_expand_) {
+      if (groups_ == 1) return absl::OkStatus();
+      return absl::InvalidArgumentError(absl::StrCat(name_, ": groups ", groups_,
+                                                     " need an expand conv, and expansion 1 without a start DW "
+                                                     "has none unless expand_always is set"));
+    }
+    if (!expand_) return absl::InvalidArgumentError(name_ + ": this module has no expand conv");
+    RETURN_IF_ERROR(expand_->Forward(**h, MakeDivisible(in_c * double{u.expansion()}), ctx, h, groups_));
+    if (groups_ == 1) return absl::OkStatus();
+    RETURN_IF_ERROR(shuffle_.Forward(**h, groups_, &shuffled_));
+    *h = &shuffled_;
+    return absl::OkStatus();
+  }
+
+  absl::Status MidForward(const UIBBlock& u, const ForwardContext& ctx, const Tensor** h) {
+    const int m = u.mid_dw_kernel();
+    active_mid_ = nullptr;
+    if (m == 0) return absl::OkStatus();
+    auto it = mid_.find(m);
+    if (it == mid_.end()) return NoKernel(name_ + ".mid_dw", m);
+    active_mid_ = it->second.get();
+    return active_mid_->Forward(**h, (*h)->dims().c, ctx, h);
+  }
+
   static bool HasZero(const std::vector<int>& v) { return std::find(v.begin(), v.end(), 0) != v.end(); }
 
   std::string name_;
@@ -217,22 +248,28 @@ class UibModule : public BlockModule {
   std::unique_ptr<LayerScale> layer_scale_;
   ConvBn *active_start_ = nullptr, *active_mid_ = nullptr;
   bool has_expand_ = true, residual_ = false;
+  int groups_ = 1;
+  ChannelShuffleOp shuffle_;
+  Tensor shuffled_, d_shuffle_;
   Residual add_;
 };
 
-// Mobile MQA (MobileNetV4 paper, Sec. 4.2). Queries are heads x key_dim
-// channels of a 1x1 conv; keys and values are one shared head each. In NHWC
-// the queries of all pixels and heads form one [HW*heads, key_dim] matrix per
-// image, so attention is two batched matmuls.
+// Mobile MQA (MobileNetV4 paper, Sec. 4.2), or MHSA (the baseline of its
+// Table 1) when the block is multi_head. Queries are heads x key_dim channels
+// of a 1x1 conv; keys and values are one shared head each (MQA) or one head
+// per query head (MHSA, head-major channels like the queries). Attention is
+// two batched matmuls over views of the NHWC tensors (AttentionViews in
+// ops.h), so neither kind transposes anything.
 class MqaModule : public BlockModule {
  public:
   MqaModule(const BlockLimits& l, const BlockOptions& o, ParamStore* store, const std::string& name,
             std::mt19937& rng)
-      : norm_(store, name + ".norm", l.max_in),
+      : multi_head_limit_(l.multi_head),
+        norm_(store, name + ".norm", l.max_in),
         query_(store, name + ".query", 1, 1, false, l.max_in, l.max_heads * l.max_key_dim, false, false,
                o.activation, rng),
-        key_(store, name + ".key", 1, 1, false, l.max_in, l.max_key_dim, false, false, o.activation, rng),
-        value_(store, name + ".value", 1, 1, false, l.max_in, l.max_key_dim, false, false, o.activation, rng),
+        key_(store, name + ".key", 1, 1, false, l.max_in, KvWidth(l), false, false, o.activation, rng),
+        value_(store, name + ".value", 1, 1, false, l.max_in, KvWidth(l), false, false, o.activation, rng),
         output_(store, name + ".output", 1, 1, false, l.max_heads * l.max_key_dim, l.max_in, false, false,
                 o.activation, rng) {
     if (l.kv_downsample) {
@@ -245,32 +282,11 @@ class MqaModule : public BlockModule {
   }
 
   absl::Status Forward(const Tensor& x, const Block& cfg, const ForwardContext& ctx, const Tensor** y) override {
-    const MQABlock& q = cfg.mqa();
-    heads_ = q.heads(), dim_ = q.key_dim();
-    downsample_ = q.kv_stride() > 1;
-    if (downsample_ && !key_dw_) return absl::InvalidArgumentError("mqa: kv_stride 2 has no weights here");
+    RETURN_IF_ERROR(Configure(cfg.mqa()));
     const Tensor* xn;
     RETURN_IF_ERROR(norm_.Forward(x, ctx, &xn));
-    const Tensor *qt, *kt, *vt;
-    RETURN_IF_ERROR(query_.Forward(*xn, heads_ * dim_, ctx, &qt));
-    const Tensor* kin = xn;
-    const Tensor* vin = xn;
-    if (downsample_) {
-      RETURN_IF_ERROR(key_dw_->Forward(*xn, xn->dims().c, ctx, &kin));
-      RETURN_IF_ERROR(value_dw_->Forward(*xn, xn->dims().c, ctx, &vin));
-    }
-    RETURN_IF_ERROR(key_.Forward(*kin, dim_, ctx, &kt));
-    RETURN_IF_ERROR(value_.Forward(*vin, dim_, ctx, &vt));
-    q_ = qt, k_ = kt, v_ = vt;
-    const Dims4 qd = qt->dims();
-    n_ = qd.n, rows_ = qd.h * qd.w * heads_, m_ = kt->dims().h * kt->dims().w;
-    scores_.Resize(Dims4{n_, rows_ * m_, 1, 1});
-    probs_.Resize(scores_.dims());
-    attended_.Resize(qd);
-    const float scale = 1.0f / std::sqrt(static_cast<float>(dim_));
-    RETURN_IF_ERROR(matmul_.Run(qt->data(), kt->data(), scores_.data(), n_, rows_, dim_, m_, false, true, scale));
-    RETURN_IF_ERROR(softmax_.Forward(scores_.data(), probs_.data(), n_ * rows_, m_));
-    RETURN_IF_ERROR(matmul_.Run(probs_.data(), vt->data(), attended_.data(), n_, rows_, m_, dim_, false, false, 1));
+    RETURN_IF_ERROR(ProjectForward(*xn, ctx));
+    RETURN_IF_ERROR(AttendForward());
     const Tensor* o;
     RETURN_IF_ERROR(output_.Forward(attended_, x.dims().c, ctx, &o));
     if (layer_scale_) RETURN_IF_ERROR(layer_scale_->Forward(*o, &o));
@@ -282,19 +298,78 @@ class MqaModule : public BlockModule {
     if (layer_scale_) RETURN_IF_ERROR(layer_scale_->Backward(*d, &d));
     const Tensor* d_att;
     RETURN_IF_ERROR(output_.Backward(*d, true, &d_att));
-    const float scale = 1.0f / std::sqrt(static_cast<float>(dim_));
+    RETURN_IF_ERROR(AttendBackward(*d_att));
+    RETURN_IF_ERROR(ProjectBackward());
+    const Tensor* dxb;
+    RETURN_IF_ERROR(norm_.Backward(d_norm_out_, &dxb));
+    if (dx != nullptr) *dx = add_.Backward(dy, *dxb);
+    return absl::OkStatus();
+  }
+
+ private:
+  // Outputs of the key and value convs: a head each for MHSA, so an
+  // MQA-only module keeps the shapes (and checkpoints) it always had.
+  static int64_t KvWidth(const BlockLimits& l) { return l.multi_head ? l.max_heads * l.max_key_dim : l.max_key_dim; }
+
+  absl::Status Configure(const MQABlock& q) {
+    heads_ = q.heads(), dim_ = q.key_dim();
+    multi_head_ = q.multi_head();
+    downsample_ = q.kv_stride() > 1;
+    if (downsample_ && !key_dw_) return absl::InvalidArgumentError("mqa: kv_stride 2 has no weights here");
+    if (multi_head_ && !multi_head_limit_) {
+      return absl::InvalidArgumentError("mqa: multi_head has no per-head key and value weights here");
+    }
+    return absl::OkStatus();
+  }
+
+  // q, k and v: 1x1 convs of norm(x); k and v after their DW convs when
+  // downsampled.
+  absl::Status ProjectForward(const Tensor& xn, const ForwardContext& ctx) {
+    const int64_t kv_width = multi_head_ ? heads_ * dim_ : dim_;
+    RETURN_IF_ERROR(query_.Forward(xn, heads_ * dim_, ctx, &q_));
+    const Tensor* kin = &xn;
+    const Tensor* vin = &xn;
+    if (downsample_) {
+      RETURN_IF_ERROR(key_dw_->Forward(xn, xn.dims().c, ctx, &kin));
+      RETURN_IF_ERROR(value_dw_->Forward(xn, xn.dims().c, ctx, &vin));
+    }
+    RETURN_IF_ERROR(key_.Forward(*kin, kv_width, ctx, &k_));
+    return value_.Forward(*vin, kv_width, ctx, &v_);
+  }
+
+  // attended = softmax(scale q k^T) v, per image (and per head for MHSA).
+  absl::Status AttendForward() {
+    const Dims4 qd = q_->dims();
+    n_ = qd.n, rows_ = qd.h * qd.w * heads_, m_ = k_->dims().h * k_->dims().w;
+    views_ = MakeAttentionViews(n_, heads_, qd.h * qd.w, m_, dim_, multi_head_);
+    scores_.Resize(Dims4{n_, rows_ * m_, 1, 1});
+    probs_.Resize(scores_.dims());
+    attended_.Resize(qd);
+    RETURN_IF_ERROR(matmul_.Run(views_.q, q_->data(), Transposed(views_.kv), k_->data(), views_.scores,
+                                scores_.data(), Scale()));
+    RETURN_IF_ERROR(softmax_.Forward(scores_.data(), probs_.data(), n_ * rows_, m_));
+    return matmul_.Run(views_.scores, probs_.data(), views_.kv, v_->data(), views_.q, attended_.data(), 1);
+  }
+
+  absl::Status AttendBackward(const Tensor& d_att) {
     d_probs_.Resize(scores_.dims());
     d_scores_.Resize(scores_.dims());
     d_v_.Resize(v_->dims());
     d_q_.Resize(q_->dims());
     d_k_.Resize(k_->dims());
+    const dnnl::memory::desc kv_t = Transposed(views_.kv), scores_t = Transposed(views_.scores);
     // attended = P V: dP = d_att V^T, dV = P^T d_att.
-    RETURN_IF_ERROR(matmul_.Run(d_att->data(), v_->data(), d_probs_.data(), n_, rows_, dim_, m_, false, true, 1));
-    RETURN_IF_ERROR(matmul_.Run(probs_.data(), d_att->data(), d_v_.data(), n_, m_, rows_, dim_, true, false, 1));
+    RETURN_IF_ERROR(matmul_.Run(views_.q, d_att.data(), kv_t, v_->data(), views_.scores, d_probs_.data(), 1));
+    RETURN_IF_ERROR(matmul_.Run(scores_t, probs_.data(), views_.q, d_att.data(), views_.kv, d_v_.data(), 1));
     RETURN_IF_ERROR(softmax_.Backward(probs_.data(), d_probs_.data(), d_scores_.data(), n_ * rows_, m_));
     // scores = scale Q K^T: dQ = scale dS K, dK = scale dS^T Q.
-    RETURN_IF_ERROR(matmul_.Run(d_scores_.data(), k_->data(), d_q_.data(), n_, rows_, m_, dim_, false, false, scale));
-    RETURN_IF_ERROR(matmul_.Run(d_scores_.data(), q_->data(), d_k_.data(), n_, m_, rows_, dim_, true, false, scale));
+    RETURN_IF_ERROR(matmul_.Run(views_.scores, d_scores_.data(), views_.kv, k_->data(), views_.q, d_q_.data(),
+                                Scale()));
+    return matmul_.Run(scores_t, d_scores_.data(), views_.q, q_->data(), views_.kv, d_k_.data(), Scale());
+  }
+
+  // The gradient of norm(x), summed over the query, key and value paths.
+  absl::Status ProjectBackward() {
     const Tensor *dxn_q, *dkin, *dvin;
     RETURN_IF_ERROR(query_.Backward(d_q_, true, &dxn_q));
     d_norm_out_.Resize(dxn_q->dims());
@@ -305,13 +380,12 @@ class MqaModule : public BlockModule {
     RETURN_IF_ERROR(value_.Backward(d_v_, true, &dvin));
     if (downsample_) RETURN_IF_ERROR(value_dw_->Backward(*dvin, true, &dvin));
     AddInto(&d_norm_out_, *dvin);
-    const Tensor* dxb;
-    RETURN_IF_ERROR(norm_.Backward(d_norm_out_, &dxb));
-    if (dx != nullptr) *dx = add_.Backward(dy, *dxb);
     return absl::OkStatus();
   }
 
- private:
+  float Scale() const { return 1.0f / std::sqrt(static_cast<float>(dim_)); }
+
+  const bool multi_head_limit_;
   Norm norm_;
   ConvBn query_, key_, value_, output_;
   std::unique_ptr<ConvBn> key_dw_, value_dw_;
@@ -319,8 +393,9 @@ class MqaModule : public BlockModule {
   MatMulOp matmul_;
   SoftmaxOp softmax_;
   Residual add_;
-  int64_t heads_ = 0, dim_ = 0, n_ = 0, rows_ = 0, m_ = 0;
-  bool downsample_ = false;
+  int64_t heads_ = 0, dim_ = 0, n_ = 0, rows_ = 0, m_ = 0;  // rows_: query rows per image, m_: key tokens.
+  bool downsample_ = false, multi_head_ = false;
+  AttentionViews views_;
   const Tensor *q_ = nullptr, *k_ = nullptr, *v_ = nullptr;
   Tensor scores_, probs_, attended_, d_probs_, d_scores_, d_q_, d_k_, d_v_, d_norm_out_;
 };

@@ -1,8 +1,8 @@
 // MobileNetV4 blocks on the engine: conv, Fused-IB, UIB (IB, ConvNext,
-// ExtraDW, FFN), Mobile MQA, global pooling and the classifier (docs/design.md
-// §3). Each block module holds weights for the largest configuration it
-// can run (its Limits) and runs any configuration within them, so the same
-// classes serve a standalone network and a supernet slot.
+// ExtraDW, FFN), Mobile MQA and MHSA, global pooling and the classifier
+// (docs/design.md §3). Each block module holds weights for the largest
+// configuration it can run (its Limits) and runs any configuration within
+// them, so the same classes serve a standalone network and a supernet slot.
 #ifndef RIDGE_SUPERNET_BLOCKS_H_
 #define RIDGE_SUPERNET_BLOCKS_H_
 
@@ -30,6 +30,9 @@ struct BlockLimits {
   bool expand = true;              // UIB: some choice has an expand conv (not MobileNetV2's t = 1).
   int64_t max_heads = 0, max_key_dim = 0;  // MQA.
   bool kv_downsample = false;              // MQA: a stride-2 key/value DW may be chosen.
+  // MQA: MHSA (MQABlock.multi_head) may be chosen, so the key and value convs
+  // hold max_heads * max_key_dim outputs, a head each; else max_key_dim.
+  bool multi_head = false;
   int64_t classes = 0;                     // Classifier outputs.
 };
 

@@ -1,5 +1,5 @@
 // End-to-end gradient checks of whole blocks (UIB variants, Fused-IB, Mobile
-// MQA) against central finite differences, including blocks run narrower than
+// MQA, MHSA) against central finite differences, including blocks run narrower than
 // their weights (prefix sharing).
 #include "supernet/blocks.h"
 
@@ -105,6 +105,19 @@ TEST(BlockGradients, UibNarrowerThanItsWeights) {
              BlockOf("uib(3,5,1,8,3)"), {2, 8, 5, 5});
 }
 
+// FBNet's grouped ops: grouped expand and project convs with the channel
+// shuffle between them, at full width, narrower than the weights (the
+// groups split the active prefix), and the e1 op that keeps its expand conv.
+TEST(BlockGradients, GroupedUibWithChannelShuffle) {
+  CheckBlock(UibLimits(8, 24, 8, 1, {0}, {3}), {ActivationKind::kGelu, true}, BlockOf("uib(0,3,1,8,3,2,0)"),
+             {2, 8, 5, 5});
+  CheckBlock(UibLimits(12, 48, 16, 2, {0, 3}, {0, 5}), {ActivationKind::kGelu, false},
+             BlockOf("uib(3,0,2,12,2,4,0)"), {2, 8, 5, 5});
+  BlockLimits e1 = UibLimits(8, 8, 8, 1, {0}, {3});
+  e1.expand = true;
+  CheckBlock(e1, {ActivationKind::kGelu, false}, BlockOf("uib(0,3,1,8,1,2,1)"), {2, 8, 4, 4});
+}
+
 TEST(BlockGradients, FusedIb) {
   BlockLimits l;
   l.kind = Block::kFusedIb;
@@ -125,6 +138,87 @@ TEST(BlockGradients, MobileMqaWithKeyValueDownsampling) {
 
 TEST(BlockGradients, MobileMqaWithoutDownsampling) {
   CheckBlock(MqaLimits(5, 3, 4, false), {ActivationKind::kGelu, true}, BlockOf("mqa(3,4,1)"), {2, 5, 3, 4});
+}
+
+BlockLimits MhsaLimits(int64_t c, int64_t heads, int64_t dim, bool down) {
+  BlockLimits l = MqaLimits(c, heads, dim, down);
+  l.multi_head = true;
+  return l;
+}
+
+// MHSA: a key and value head per query head, read per head through strided
+// views of the NHWC tensors.
+TEST(BlockGradients, MhsaWithKeyValueDownsampling) {
+  CheckBlock(MhsaLimits(6, 2, 4, true), {ActivationKind::kGelu, true}, BlockOf("mqa(2,4,2,1)"), {2, 6, 5, 5});
+}
+
+TEST(BlockGradients, MhsaWithoutDownsampling) {
+  CheckBlock(MhsaLimits(5, 3, 4, false), {ActivationKind::kGelu, true}, BlockOf("mqa(3,4,1,1)"), {2, 5, 3, 4});
+}
+
+// A supernet slot offering both kinds: weights for 8 channels, 3 heads of
+// 6 and per-head keys; MHSA and Mobile MQA run narrower than that (the
+// prefix of the query, key and value rows), with and without downsampling.
+TEST(BlockGradients, AttentionNarrowerThanItsMultiHeadWeights) {
+  const BlockLimits l = MhsaLimits(8, 3, 6, true);
+  CheckBlock(l, {ActivationKind::kGelu, true}, BlockOf("mqa(2,4,2,1)"), {2, 6, 5, 5});
+  CheckBlock(l, {ActivationKind::kGelu, false}, BlockOf("mqa(2,4,1,1)"), {2, 6, 4, 3});
+  CheckBlock(l, {ActivationKind::kGelu, true}, BlockOf("mqa(2,4,2)"), {2, 6, 5, 5});
+  CheckBlock(l, {ActivationKind::kGelu, false}, BlockOf("mqa(3,6,1)"), {2, 8, 3, 3});
+}
+
+// With one head, MHSA's per-head key and value are MQA's shared ones: the
+// same weights give the same outputs and gradients.
+TEST(BlockEquivalence, MhsaWithOneHeadIsMqa) {
+  for (const auto& [mqa, mhsa] : {std::pair<const char*, const char*>{"mqa(1,4,1)", "mqa(1,4,1,1)"},
+                                  {"mqa(1,4,2)", "mqa(1,4,2,1)"}}) {
+    SCOPED_TRACE(mhsa);
+    Harness a, b;
+    a.module = *MakeBlockModule(MqaLimits(6, 1, 4, true), {ActivationKind::kGelu, true}, &a.store, "b", a.rng);
+    b.module = *MakeBlockModule(MhsaLimits(6, 1, 4, true), {ActivationKind::kGelu, true}, &b.store, "b", b.rng);
+    for (auto& p : a.store.params()) {
+      testing::FillUniform(p->value.data(), p->value.size(), 5);
+      b.store.Find(p->name)->value = p->value;
+    }
+    const Tensor x = RandomTensor({2, 6, 5, 4}, 6);
+    const ForwardContext ctx{true, 0.0f};
+    const Tensor *ya, *yb, *dxa, *dxb;
+    ASSERT_TRUE(a.module->Forward(x, BlockOf(mqa), ctx, &ya).ok());
+    ASSERT_TRUE(b.module->Forward(x, BlockOf(mhsa), ctx, &yb).ok());
+    std::vector<double> want(ya->data(), ya->data() + ya->size());
+    testing::ExpectNear(yb->data(), want, 1e-6, 1e-5, "y");
+    const Tensor dy = RandomTensor(ya->dims(), 7);
+    a.store.ZeroGrad(), b.store.ZeroGrad();
+    ASSERT_TRUE(a.module->Backward(dy, &dxa).ok());
+    ASSERT_TRUE(b.module->Backward(dy, &dxb).ok());
+    want.assign(dxa->data(), dxa->data() + dxa->size());
+    testing::ExpectNear(dxb->data(), want, 1e-5, 1e-4, "dx");
+    for (auto& p : a.store.params()) {
+      want.assign(p->grad.begin(), p->grad.end());
+      testing::ExpectNear(b.store.Find(p->name)->grad.data(), want, 1e-5, 1e-4, p->name);
+    }
+  }
+}
+
+// The key and value convs hold a head each only where MHSA may run, so
+// Mobile MQA modules keep their parameter shapes (old checkpoints load).
+TEST(BlockModules, KeyAndValueWidthsFollowTheMultiHeadLimit) {
+  Harness mqa, mhsa;
+  mqa.module = *MakeBlockModule(MqaLimits(8, 3, 6, true), {}, &mqa.store, "b", mqa.rng);
+  mhsa.module = *MakeBlockModule(MhsaLimits(8, 3, 6, true), {}, &mhsa.store, "b", mhsa.rng);
+  for (const char* name : {"b.key.weight", "b.value.weight"}) {
+    EXPECT_EQ(mqa.store.Find(name)->shape, (std::vector<int64_t>{6, 8, 1, 1})) << name;
+    EXPECT_EQ(mhsa.store.Find(name)->shape, (std::vector<int64_t>{18, 8, 1, 1})) << name;
+  }
+  EXPECT_EQ(mqa.store.Find("b.query.weight")->shape, mhsa.store.Find("b.query.weight")->shape);
+  EXPECT_EQ(mqa.store.params().size(), mhsa.store.params().size());
+  // MHSA on a module made for Mobile MQA only is refused, not run narrower.
+  const Tensor x = RandomTensor({1, 8, 4, 4}, 3);
+  const Tensor* y;
+  absl::Status s = mqa.module->Forward(x, BlockOf("mqa(1,6,1,1)"), {true, 0.1f}, &y);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "mqa: multi_head has no per-head key and value weights here");
+  EXPECT_TRUE(mhsa.module->Forward(x, BlockOf("mqa(3,6,2,1)"), {true, 0.1f}, &y).ok());
 }
 
 TEST(BlockSharing, NarrowRunTouchesOnlyThePrefix) {
@@ -150,6 +244,64 @@ TEST(BlockSharing, NarrowRunTouchesOnlyThePrefix) {
   Param* mean = h.store.Find("b.expand.bn.running_mean");
   EXPECT_NE(mean->value[0], 0.0f);   // Updated prefix.
   EXPECT_EQ(mean->value[30], 0.0f);  // Untouched suffix.
+}
+
+// A grouped op touches only the diagonal blocks of the shared dense 1x1
+// weights; the dense op of the same slot trains the rest.
+TEST(BlockSharing, GroupedRunTouchesOnlyTheDiagonalBlocks) {
+  Harness h;
+  h.module = *MakeBlockModule(UibLimits(8, 32, 8, 1, {0}, {3}), {}, &h.store, "b", h.rng);
+  Tensor x = RandomTensor({2, 8, 5, 5}, 3);
+  const Tensor* y;
+  ASSERT_TRUE(h.module->Forward(x, BlockOf("uib(0,3,1,8,2,2,0)"), {true, 0.1f}, &y).ok());
+  Tensor dy = RandomTensor(y->dims(), 4);
+  h.store.ZeroGrad();
+  const Tensor* dx;
+  ASSERT_TRUE(h.module->Backward(dy, &dx).ok());
+  // expand: [32 x 8]; active [16 x 8] in 2 groups of [8 x 4].
+  Param* expand = h.store.Find("b.expand.weight");
+  int nonzero = 0;
+  for (int o = 0; o < 32; ++o) {
+    for (int i = 0; i < 8; ++i) {
+      const float g = expand->grad[o * 8 + i];
+      if (o >= 16 || o / 8 != i / 4) {
+        EXPECT_EQ(g, 0.0f) << o << "," << i;
+      }
+      nonzero += g != 0.0f;
+    }
+  }
+  EXPECT_EQ(nonzero, 2 * 8 * 4);  // Every entry of the two active blocks.
+  // project: [8 x 32]; active [8 x 16] in 2 groups of [4 x 8].
+  Param* project = h.store.Find("b.project.weight");
+  for (int o = 0; o < 8; ++o) {
+    for (int i = 0; i < 32; ++i) {
+      if (i >= 16 || o / 4 != i / 8) {
+        EXPECT_EQ(project->grad[o * 32 + i], 0.0f) << o << "," << i;
+      }
+    }
+  }
+}
+
+TEST(BlockModules, GroupsWithoutAnExpandConvAreAnError) {
+  Harness h;
+  BlockLimits l = UibLimits(8, 8, 8, 1, {0}, {3});
+  h.module = *MakeBlockModule(l, {}, &h.store, "b", h.rng);
+  Block cfg = BlockOf("uib(0,3,1,8,1)");
+  cfg.mutable_uib()->set_groups(2);  // Shape inference refuses this; the module must too.
+  Tensor x = RandomTensor({1, 8, 5, 5}, 3);
+  const Tensor* y;
+  absl::Status s = h.module->Forward(x, cfg, {true, 0.1f}, &y);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(),
+            "b: groups 2 need an expand conv, and expansion 1 without a start DW has none unless expand_always is "
+            "set");
+  // expand_always asks for the expand conv, which these limits did not make.
+  cfg.mutable_uib()->set_expand_always(true);
+  l.expand = false;
+  Harness no_expand;
+  no_expand.module = *MakeBlockModule(l, {}, &no_expand.store, "b", no_expand.rng);
+  s = no_expand.module->Forward(x, cfg, {true, 0.1f}, &y);
+  EXPECT_EQ(s.message(), "b: this module has no expand conv");
 }
 
 TEST(BlockModules, MissingKernelIsAnError) {

@@ -10,6 +10,11 @@
 //    depthwise post-op) where oneDNN has a fused kernel for it (on AVX2,
 //    jit_1x1 offers one for large feature maps, by its own cache heuristic),
 //    so the wide hidden tensor never goes to memory;
+//  - grouped 1x1 convs (FBNet's g2 ops) run as oneDNN grouped convs on the
+//    diagonal blocks of the engine's dense weights, so they cost what a
+//    grouped conv costs; the channel shuffle after the expand runs as
+//    oneDNN's shuffle on blocked layouts and as a strided reorder on NHWC
+//    (where oneDNN's shuffle has only a reference kernel);
 //  - oneDNN picks the activation and weight layouts (format_tag::any; nChw8c
 //    on AVX2), with reorders only where a primitive needs another layout;
 //  - every primitive, weight and buffer is made in Create: Run() executes
@@ -81,6 +86,7 @@ class InferenceExecutor {
   //  - reorders go to the layer they feed;
   //  - a fused 1x1 + depthwise primitive goes to the 1x1 layer; the depthwise
   //    layer gets 0;
+  //  - a channel shuffle goes to the conv whose output it shuffles;
   //  - MQA's input BN (when it cannot be folded) goes to its query layer, the
   //    softmax to attn_scores;
   //  - residual adds and activations are post-ops of their conv.

@@ -1,13 +1,16 @@
-// Mobile MQA in the executor (MobileNetV4 paper, Sec. 4.2; engine:
+// Mobile MQA and MHSA in the executor (MobileNetV4 paper, Sec. 4.2; engine:
 // MqaModule in supernet/blocks.cc): input BN, a 1x1 query conv to heads x
-// key_dim, shared key and value 1x1 convs (each after a stride-2 3x3 DW conv
-// with BN when downsampled), softmax(q k^T / sqrt(key_dim)) v, a 1x1 output
-// conv, layer scale and the residual.
+// key_dim, key and value 1x1 convs (each after a stride-2 3x3 DW conv with BN
+// when downsampled) to one shared head (MQA) or a head per query head
+// (MHSA), softmax(q k^T / sqrt(key_dim)) v per head, a 1x1 output conv,
+// layer scale and the residual.
+#include <array>
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "supernet/executor_builder.h"
+#include "supernet/ops.h"
 
 namespace ridge::nn::internal {
 
@@ -91,14 +94,8 @@ absl::StatusOr<int> Builder::EmitSoftmax(int src, int layer) {
   return out;
 }
 
-absl::Status Builder::Mqa(const MQABlock& q) {
-  const int block_in = x_;
-  ASSIGN_OR_RETURN(int query, Part("query"));
-  ASSIGN_OR_RETURN(int scores_layer, Part("attn_scores"));
-  ASSIGN_OR_RETURN(int values_layer, Part("attn_values"));
-  ASSIGN_OR_RETURN(int output, Part("output"));
+absl::StatusOr<std::array<int, 3>> Builder::EmitQkv(const MQABlock& q, int query) {
   const Dims in = L(query).in;
-  const int64_t heads = q.heads(), dim = q.key_dim();
   ASSIGN_OR_RETURN(BnParams norm, Bn(prefix_ + ".norm", in.c));
   std::vector<double> s(in.c), t(in.c);
   for (int64_t c = 0; c < in.c; ++c) {
@@ -113,9 +110,7 @@ absl::Status Builder::Mqa(const MQABlock& q) {
   if (downsample) {
     ASSIGN_OR_RETURN(normed, EmitNorm(x_, norm, in.c, query));
   }
-  // q, k and v stay NHWC: per image, q is a [HW * heads, dim] matrix and k,
-  // v are [M, dim], so attention is two batched matmuls on views of them.
-  int qkv[3];
+  std::array<int, 3> qkv;
   const char* names[3] = {"query", "key", "value"};
   for (int i = 0; i < 3; ++i) {
     int src = normed;
@@ -134,21 +129,36 @@ absl::Status Builder::Mqa(const MQABlock& q) {
     spec.plain_dst = true;
     ASSIGN_OR_RETURN(qkv[i], EmitConv(src, spec));
   }
-  const int64_t n = n_, rows = in.h * in.w * heads, m = L(scores_layer).kv_tokens;
-  const memory::desc rows_by_dim(memory::dims{n, rows, dim}, memory::data_type::f32, memory::dims{rows * dim, dim, 1});
-  const memory::desc k_transposed(memory::dims{n, dim, m}, memory::data_type::f32, memory::dims{m * dim, 1, dim});
-  const memory::desc v_mat(memory::dims{n, m, dim}, memory::data_type::f32, memory::dims{m * dim, dim, 1});
-  const memory::desc scores_d(memory::dims{n, rows, m}, memory::data_type::f32, memory::format_tag::abc);
+  return qkv;
+}
+
+absl::StatusOr<int> Builder::EmitAttention(const MQABlock& q, const std::array<int, 3>& qkv, const Dims& in) {
+  ASSIGN_OR_RETURN(int scores_layer, Part("attn_scores"));
+  ASSIGN_OR_RETURN(int values_layer, Part("attn_values"));
+  const int64_t heads = q.heads(), dim = q.key_dim();
+  // q, k and v stay NHWC; the matmuls read them through views, as the
+  // engine does: MQA stacks every pixel's heads as the rows of one matrix
+  // per image, MHSA takes one matrix per image and head.
+  const AttentionViews views =
+      MakeAttentionViews(n_, heads, in.h * in.w, L(scores_layer).kv_tokens, dim, q.multi_head());
   // The 1 / sqrt(dim) scale rides on the matmul as its output scale.
-  ASSIGN_OR_RETURN(int scores, EmitMatmul(qkv[0], rows_by_dim, qkv[1], k_transposed, scores_d, -1,
+  ASSIGN_OR_RETURN(int scores, EmitMatmul(qkv[0], views.q, qkv[1], Transposed(views.kv), views.scores, -1,
                                           1.0f / std::sqrt(static_cast<float>(dim)), scores_layer,
                                           L(scores_layer).name + " matmul"));
   ASSIGN_OR_RETURN(int probs, EmitSoftmax(scores, scores_layer));
   // probs v lands directly in the NHWC [HW, heads * dim] tensor of the
   // output conv.
-  const int attended = plan_->AddValue(Nhwc({n, heads * dim, in.h, in.w}));
-  ASSIGN_OR_RETURN(x_, EmitMatmul(probs, scores_d, qkv[2], v_mat, rows_by_dim, attended, 1.0f, values_layer,
-                                  L(values_layer).name + " matmul"));
+  const int attended = plan_->AddValue(Nhwc({n_, heads * dim, in.h, in.w}));
+  return EmitMatmul(probs, views.scores, qkv[2], views.kv, views.q, attended, 1.0f, values_layer,
+                    L(values_layer).name + " matmul");
+}
+
+absl::Status Builder::Mqa(const MQABlock& q) {
+  const int block_in = x_;
+  ASSIGN_OR_RETURN(int query, Part("query"));
+  ASSIGN_OR_RETURN(int output, Part("output"));
+  ASSIGN_OR_RETURN(auto qkv, EmitQkv(q, query));
+  ASSIGN_OR_RETURN(x_, EmitAttention(q, qkv, L(query).in));
   ASSIGN_OR_RETURN(ConvSpec out_spec, Conv(prefix_ + ".output", output, false, false));
   out_spec.residual = block_in;
   ASSIGN_OR_RETURN(x_, EmitConv(x_, out_spec));

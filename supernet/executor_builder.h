@@ -1,12 +1,14 @@
 // Internal to the inference executor: the Builder that turns an Architecture
 // into the plan's steps, block by block (executor_layers.cc for conv-type
-// blocks, pooling and the classifier; executor_attention.cc for Mobile MQA).
+// blocks, pooling and the classifier; executor_attention.cc for Mobile MQA
+// and MHSA).
 // The math follows supernet/blocks.cc in inference mode.
 #ifndef RIDGE_SUPERNET_EXECUTOR_BUILDER_H_
 #define RIDGE_SUPERNET_EXECUTOR_BUILDER_H_
 
 #include <dnnl.hpp>
 
+#include <array>
 #include <functional>
 #include <map>
 #include <string>
@@ -70,7 +72,10 @@ struct EltwiseAlgo {
 struct ConvSpec {
   int layer = 0;  // InferLayers index.
   bool depthwise = false;
-  std::vector<float> weights;  // OIHW, or GOIHW (G = channels, O = I = 1) for depthwise.
+  int groups = 1;              // A grouped (not depthwise) conv: FBNet's g2 1x1 convs.
+  // OIHW; GOIHW for depthwise (G = channels, O = I = 1) and grouped convs (the
+  // dense weight's diagonal blocks, O = out / G, I = in / G).
+  std::vector<float> weights;
   std::vector<float> bias;     // One per output channel.
   bool activation = false;
   int residual = -1;       // Value added in place by a sum post-op, or -1.
@@ -113,13 +118,30 @@ class Builder {
   absl::Status Block(const ridge::Block& b);
   absl::Status FusedIb(const FusedIBBlock& f);
   absl::Status Uib(const UIBBlock& u);
+  // A UIB's expand conv, channel shuffle and middle DW, those it has, from h.
+  absl::StatusOr<int> UibHidden(int h, int mid_kernel);
   absl::Status Mqa(const MQABlock& q);
+  // The MQA block's query, key and value 1x1 convs (with the key and value
+  // DW convs when downsampled), from x_; `query` is the query layer.
+  absl::StatusOr<std::array<int, 3>> EmitQkv(const MQABlock& q, int query);
+  // softmax(scale q k^T) v into a new NHWC value of `in`'s spatial size.
+  absl::StatusOr<int> EmitAttention(const MQABlock& q, const std::array<int, 3>& qkv, const Dims& in);
   absl::Status Pool();
   absl::Status Classifier();
 
   // Steps; each returns the value it writes.
   absl::StatusOr<int> EmitConv(int src, const ConvSpec& spec);
+  // The step that runs the conv `pd` chose (EmitConv): its input converted,
+  // its output in place over the residual where it can, its weights reordered.
+  absl::StatusOr<int> AddConvStep(int src, const ConvSpec& spec,
+                                  const dnnl::convolution_forward::primitive_desc& pd);
+  // The plain layout of the conv's weights.
+  dnnl::memory::desc PlainWeights(const ConvSpec& spec) const;
   absl::StatusOr<int> EmitExpandDw(int src, const ConvSpec& expand, const ConvSpec& dw);
+  // ShuffleNet's channel shuffle of `layer`'s output (Layer::shuffle_groups).
+  absl::StatusOr<int> EmitShuffle(int src, int layer);
+  // The shuffle as a reorder between two views of NHWC bytes.
+  absl::StatusOr<int> EmitShuffleReorder(int src, int layer);
   // UNIMPLEMENTED when oneDNN has no fast fused kernel for the pair.
   absl::StatusOr<int> EmitFusedExpandDw(int src, const ConvSpec& expand, const ConvSpec& dw);
   // MQA's input BN as its own step (when it cannot be folded).

@@ -2,12 +2,15 @@
 // classifier (Mobile MQA: executor_attention.cc): folds BN and layer scale
 // into conv weights, picks oneDNN primitives and layouts, and fuses what
 // oneDNN can fuse.
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "supernet/executor_builder.h"
+#include "supernet/modules.h"
+#include "supernet/ops.h"
 
 namespace ridge::nn::internal {
 
@@ -98,7 +101,15 @@ absl::StatusOr<ConvSpec> Builder::Conv(const std::string& name, int layer, bool 
   spec.depthwise = depthwise;
   spec.activation = l.activation;
   ASSIGN_OR_RETURN(const float* w, Get(name + ".weight", out * inner));
-  spec.weights.assign(w, w + out * inner);
+  spec.groups = depthwise ? 1 : std::max(1, l.groups);
+  if (spec.groups > 1) {
+    // The engine keeps a grouped conv's weights dense (supernet/modules.h);
+    // oneDNN runs the real grouped conv on their diagonal blocks.
+    spec.weights = DiagonalBlocks(w, out, l.in.c, int64_t{l.kernel} * l.kernel, spec.groups);
+  } else {
+    spec.weights.assign(w, w + out * inner);
+  }
+  const int64_t kept = static_cast<int64_t>(spec.weights.size()) / out;
   spec.bias.assign(out, 0.0f);
   std::vector<double> scale(out, 1.0), shift(out, 0.0);
   if (batch_norm) {
@@ -113,7 +124,7 @@ absl::StatusOr<ConvSpec> Builder::Conv(const std::string& name, int layer, bool 
     for (int64_t o = 0; o < out; ++o) scale[o] *= ls[o], shift[o] *= ls[o];
   }
   for (int64_t o = 0; o < out; ++o) {
-    for (int64_t i = 0; i < inner; ++i) spec.weights[o * inner + i] *= static_cast<float>(scale[o]);
+    for (int64_t i = 0; i < kept; ++i) spec.weights[o * kept + i] *= static_cast<float>(scale[o]);
     spec.bias[o] = static_cast<float>(shift[o]);
   }
   return spec;
@@ -171,24 +182,7 @@ absl::Status Builder::Uib(const UIBBlock& u) {
     ASSIGN_OR_RETURN(ConvSpec spec, Conv(name, layer, true, true));
     ASSIGN_OR_RETURN(h, EmitConv(h, spec));
   }
-  const bool has_expand = parts_.count("expand") > 0;
-  std::unique_ptr<ConvSpec> expand, mid;
-  if (has_expand) {
-    ASSIGN_OR_RETURN(ConvSpec spec, Conv(prefix_ + ".expand", parts_.at("expand"), false, true));
-    expand = std::make_unique<ConvSpec>(std::move(spec));
-  }
-  if (m > 0) {
-    ASSIGN_OR_RETURN(int layer, Part("mid_dw"));
-    ASSIGN_OR_RETURN(ConvSpec spec, Conv(absl::StrCat(prefix_, ".mid_dw_k", m), layer, true, true));
-    mid = std::make_unique<ConvSpec>(std::move(spec));
-  }
-  if (expand && mid) {
-    ASSIGN_OR_RETURN(h, EmitExpandDw(h, *expand, *mid));
-  } else if (expand) {
-    ASSIGN_OR_RETURN(h, EmitConv(h, *expand));
-  } else if (mid) {
-    ASSIGN_OR_RETURN(h, EmitConv(h, *mid));
-  }
+  ASSIGN_OR_RETURN(h, UibHidden(h, m));
   ASSIGN_OR_RETURN(int p, Part("project"));
   ASSIGN_OR_RETURN(ConvSpec project, Conv(prefix_ + ".project", p, false, true));
   if (L(p).residual) project.residual = block_in;
@@ -196,12 +190,47 @@ absl::Status Builder::Uib(const UIBBlock& u) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<int> Builder::UibHidden(int h, int mid_kernel) {
+  std::unique_ptr<ConvSpec> expand, mid;
+  if (parts_.count("expand") > 0) {
+    ASSIGN_OR_RETURN(ConvSpec spec, Conv(prefix_ + ".expand", parts_.at("expand"), false, true));
+    expand = std::make_unique<ConvSpec>(std::move(spec));
+  }
+  if (mid_kernel > 0) {
+    ASSIGN_OR_RETURN(int layer, Part("mid_dw"));
+    ASSIGN_OR_RETURN(ConvSpec spec, Conv(absl::StrCat(prefix_, ".mid_dw_k", mid_kernel), layer, true, true));
+    mid = std::make_unique<ConvSpec>(std::move(spec));
+  }
+  // The shuffle sits between the expand conv and the middle DW, so the two
+  // cannot run as one fused primitive.
+  const bool shuffle = expand && L(expand->layer).shuffle_groups > 1;
+  if (expand && mid && !shuffle) return EmitExpandDw(h, *expand, *mid);
+  if (expand) {
+    ASSIGN_OR_RETURN(h, EmitConv(h, *expand));
+  }
+  if (shuffle) {
+    ASSIGN_OR_RETURN(h, EmitShuffle(h, expand->layer));
+  }
+  if (mid) {
+    ASSIGN_OR_RETURN(h, EmitConv(h, *mid));
+  }
+  return h;
+}
+
+memory::desc Builder::PlainWeights(const ConvSpec& spec) const {
+  const Layer& l = L(spec.layer);
+  const int64_t k = l.kernel, g = spec.groups;
+  if (spec.depthwise) return memory::desc({l.out.c, 1, 1, k, k}, dt::f32, tag::goihw);
+  if (g > 1) return memory::desc({g, l.out.c / g, l.in.c / g, k, k}, dt::f32, tag::goihw);
+  return memory::desc({l.out.c, l.in.c, k, k}, dt::f32, tag::oihw);
+}
+
 absl::StatusOr<int> Builder::EmitConv(int src, const ConvSpec& spec) {
   const Layer& l = L(spec.layer);
   const int64_t k = l.kernel, pad = (k - 1) / 2;
   const memory::dims src_dims{n_, l.in.c, l.in.h, l.in.w}, dst_dims{n_, l.out.c, l.out.h, l.out.w};
-  const memory::dims w_dims = spec.depthwise ? memory::dims{l.out.c, 1, 1, k, k} : memory::dims{l.out.c, l.in.c, k, k};
-  const memory::desc w_plain(w_dims, dt::f32, spec.depthwise ? tag::goihw : tag::oihw);
+  const memory::desc w_plain = PlainWeights(spec);
+  const memory::dims w_dims = w_plain.dims();
   dnnl::primitive_attr attr = plan_->Attr();
   dnnl::post_ops ops;
   if (spec.activation) ops.append_eltwise(1.0f, act_.algorithm, act_.alpha, act_.beta);
@@ -232,7 +261,13 @@ absl::StatusOr<int> Builder::EmitConv(int src, const ConvSpec& spec) {
   std::vector<std::function<Pd()>> candidates = {make(src_now, dst), make(src_any, dst), make(Nhwc(src_dims), dst)};
   if (in_place && options_.blocked_layouts) candidates.push_back(make(src_any, AnyLayout(dst_dims)));
   ASSIGN_OR_RETURN(Pd pd, FirstFast<Pd>(l.name, candidates));
+  return AddConvStep(src, spec, pd);
+}
 
+absl::StatusOr<int> Builder::AddConvStep(int src, const ConvSpec& spec,
+                                         const dnnl::convolution_forward::primitive_desc& pd) {
+  const Layer& l = L(spec.layer);
+  const memory::desc w_plain = PlainWeights(spec);
   const int in = plan_->Convert(src, pd.src_desc(), spec.layer);
   Step step;
   step.what = absl::StrCat(l.name, spec.depthwise ? " depthwise" : " conv");
@@ -265,7 +300,8 @@ absl::StatusOr<int> Builder::EmitExpandDw(int src, const ConvSpec& expand, const
   const Layer& d = L(dw.layer);
   // oneDNN's depthwise post-op: 3x3 with padding 1 only, and no residual
   // (the project conv carries it).
-  if (options_.fuse_depthwise && options_.blocked_layouts && d.kernel == 3 && L(expand.layer).kernel == 1) {
+  if (options_.fuse_depthwise && options_.blocked_layouts && d.kernel == 3 && L(expand.layer).kernel == 1 &&
+      expand.groups == 1) {
     absl::StatusOr<int> fused = EmitFusedExpandDw(src, expand, dw);
     if (fused.ok() || !absl::IsUnimplemented(fused.status())) return fused;
   }
@@ -320,6 +356,49 @@ absl::StatusOr<int> Builder::EmitFusedExpandDw(int src, const ConvSpec& expand, 
                             dw.bias.data()));
   RETURN_IF_ERROR(nn::DnnlCall(step.what, [&] { step.primitive = dnnl::convolution_forward(*pd); }));
   plan_->AddStep(std::move(step), *pd);
+  return out;
+}
+
+absl::StatusOr<int> Builder::EmitShuffle(int src, int layer) {
+  const Layer& l = L(layer);
+  // oneDNN's group_size is the channels per group: its shuffle transposes
+  // [c / group_size, group_size], ShuffleNet's [groups, c / groups].
+  const int group_size = static_cast<int>(l.out.c / l.shuffle_groups);
+  dnnl::shuffle_forward::primitive_desc pd;
+  const absl::Status made = nn::DnnlCall(l.name, [&] {
+    pd = dnnl::shuffle_forward::primitive_desc(
+        dnnl::shuffle_forward::desc(dnnl::prop_kind::forward_inference, plan_->desc(src), 1, group_size),
+        nn::Engine(), plan_->Attr());
+  });
+  // Its kernels take blocked layouts; on NHWC it has only a reference one.
+  if (!made.ok() || IsReference(pd)) return EmitShuffleReorder(src, layer);
+  Step step;
+  step.what = l.name + " channel shuffle";
+  step.layer = layer;
+  const int out = plan_->AddValue(pd.dst_desc());
+  step.values = {{DNNL_ARG_SRC, src, false, {}}, {DNNL_ARG_DST, out, true, {}}};
+  RETURN_IF_ERROR(nn::DnnlCall(step.what, [&] { step.primitive = dnnl::shuffle_forward(pd); }));
+  plan_->AddStep(std::move(step), pd);
+  return out;
+}
+
+absl::StatusOr<int> Builder::EmitShuffleReorder(int src, int layer) {
+  const Layer& l = L(layer);
+  const nn::ShuffleViews views = nn::ChannelShuffleViews({n_, l.out.c, l.out.h, l.out.w}, l.shuffle_groups);
+  const memory::desc nhwc = Nhwc({n_, l.out.c, l.out.h, l.out.w});
+  const int in = plan_->Convert(src, nhwc, layer);
+  dnnl::reorder::primitive_desc pd;
+  RETURN_IF_ERROR(nn::DnnlCall(l.name, [&] {
+    pd = dnnl::reorder::primitive_desc(nn::Engine(), views.grouped, nn::Engine(), views.interleaved,
+                                       plan_->Attr());
+  }));
+  Step step;
+  step.what = l.name + " channel shuffle (reorder)";
+  step.layer = layer;
+  const int out = plan_->AddValue(nhwc);
+  step.values = {{DNNL_ARG_FROM, in, false, views.grouped}, {DNNL_ARG_TO, out, true, views.interleaved}};
+  step.primitive = dnnl::reorder(pd);
+  plan_->AddStep(std::move(step), pd);
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "proto/architecture.h"
 #include "proto/layers.h"
 #include "proto/textproto.h"
 #include "supernet/network.h"
@@ -169,6 +170,83 @@ TEST(InferenceExecutor, MatchesEngineWithFusedExpandAndDepthwise) {
     EXPECT_THAT(ex->Describe(), HasSubstr("blocks.2.expand conv + blocks.2.mid_dw depthwise"));
   }
 }
+
+// FBNet's grouped UIB ops (grouped expand and project 1x1 convs, channel
+// shuffle after the expand): the e1 op that keeps its expand conv, IB at
+// stride 2, ExtraDW in 4 groups, FFN, ConvNext with the stride on the start
+// DW, and groups of 10 channels (not a multiple of oneDNN's 8 or 16 block).
+// 17x15 -> 9x8 -> 5x4 -> 3x2.
+constexpr char kGrouped[] =
+    "v1 17x15x3 classes=6 act=relu6 ls=0 : conv(3,2,24) uib(0,3,1,24,1,2,1) uib(0,5,2,40,3,2,0) "
+    "uib(3,3,1,40,2,4,0) uib(0,0,1,40,2,2,0) uib(3,0,2,20,3,2,0) uib(0,3,1,20,3,2,0) conv(1,1,32) pool fc";
+
+// With and without layer scale, at batch 1 and 3, and NHWC everywhere (where
+// the shuffle runs as a strided reorder).
+void ExpectMatchesEngineInEveryMode(const std::string& encoding) {
+  Architecture arch = *ParseCanonicalEncoding(encoding);
+  for (bool layer_scale : {false, true}) {
+    arch.set_layer_scale(layer_scale);
+    SCOPED_TRACE(absl::StrCat("layer_scale=", layer_scale));
+    ExpectMatchesEngine(arch, 1);
+    ExpectMatchesEngine(arch, 3);
+    ExpectMatchesEngine(arch, 3, {.blocked_layouts = false, .fuse_depthwise = false});
+  }
+}
+
+TEST(InferenceExecutor, MatchesEngineOnGroupedBlocksWithChannelShuffle) {
+  ExpectMatchesEngineInEveryMode(kGrouped);
+}
+
+// The executor runs real grouped convs (measured latency pays grouped MACs)
+// and one shuffle step per grouped block, attributed to its expand layer.
+TEST(InferenceExecutor, GroupedBlocksRunGroupedConvsAndShuffleSteps) {
+  const Architecture arch = *ParseCanonicalEncoding(kGrouped);
+  for (bool blocked : {true, false}) {
+    auto ex = InferenceExecutor::Create(arch, 1, 1, {.blocked_layouts = blocked, .fuse_depthwise = blocked});
+    ASSERT_TRUE(ex.ok()) << ex.status();
+    const std::string plan = (*ex)->Describe();
+    for (int b = 1; b <= 6; ++b) {
+      EXPECT_THAT(plan, HasSubstr(absl::StrCat("blocks.", b, ".expand channel shuffle"))) << plan;
+      EXPECT_THAT(plan, Not(HasSubstr(absl::StrCat("blocks.", b, ".expand conv +")))) << plan;
+    }
+    if (!blocked) {
+      EXPECT_THAT(plan, HasSubstr("channel shuffle (reorder)"));
+    }
+  }
+}
+
+// A grouped conv's dense stored weight holds blocks off the diagonal, which
+// the engine's grouped op never uses: perturbing them leaves the executor's
+// output alone, while a diagonal entry changes it.
+TEST(InferenceExecutor, GroupedConvIgnoresOffDiagonalWeights) {
+  const Architecture arch = *ParseCanonicalEncoding(kGrouped);
+  auto net = *nn::Network::Create(arch, 4);
+  std::vector<float> images(17 * 15 * 3);
+  nn::testing::FillUniform(images.data(), images.size(), 8);
+  auto run = [&]() -> std::vector<float> {
+    auto ex = *InferenceExecutor::CreateFromParams(arch, 1, net->params());
+    std::memcpy(ex->input(), images.data(), sizeof(float) * images.size());
+    EXPECT_TRUE(ex->Run().ok());
+    return std::vector<float>(ex->output(), ex->output() + ex->output_size());
+  };
+  const std::vector<float> before = run();
+  // blocks.1.expand: 24 x 24 in 2 groups; (0, 12) is off the diagonal.
+  nn::Param* w = net->params().Find("blocks.1.expand.weight");
+  ASSERT_NE(w, nullptr);
+  w->value[0 * 24 + 12] += 5.0f;
+  EXPECT_EQ(run(), before);
+  w->value[0 * 24 + 11] += 5.0f;  // On the diagonal: it counts.
+  EXPECT_NE(run(), before);
+}
+
+// MHSA (a key and value head per query head) with and without the
+// key/value downsampling, beside a Mobile MQA block, on an odd 9x8 map
+// (72 query tokens; 5x4 = 20 downsampled key tokens).
+constexpr char kMultiHead[] =
+    "v1 17x15x3 classes=6 act=gelu ls=0 : conv(3,2,24) uib(0,3,1,24,2) mqa(2,8,1,1) mqa(4,8,2,1) mqa(3,8,2) "
+    "conv(1,1,32) pool fc";
+
+TEST(InferenceExecutor, MatchesEngineOnMultiHeadAttention) { ExpectMatchesEngineInEveryMode(kMultiHead); }
 
 TEST(InferenceExecutor, MatchesEngineOnZooModelsAtSmallResolution) {
   for (const std::string& name : ZooModelNames()) {

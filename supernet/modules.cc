@@ -1,5 +1,6 @@
 #include "supernet/modules.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -21,6 +22,26 @@ void ScatterAddPrefix(const float* part, int64_t max_cols, int64_t rows, int64_t
     const float* src = part + r * cols * inner;
     for (int64_t i = 0; i < cols * inner; ++i) dst[i] += src[i];
   }
+}
+
+void ZeroOffDiagonalBlocks(float* w, int64_t rows, int64_t cols, int64_t inner, int groups) {
+  const int64_t rows_per = rows / groups, cols_per = cols / groups;
+  for (int64_t r = 0; r < rows; ++r) {
+    float* row = w + r * cols * inner;
+    const int64_t begin = (r / rows_per) * cols_per * inner, end = begin + cols_per * inner;
+    std::fill(row, row + begin, 0.0f);
+    std::fill(row + end, row + cols * inner, 0.0f);
+  }
+}
+
+std::vector<float> DiagonalBlocks(const float* dense, int64_t rows, int64_t cols, int64_t inner, int groups) {
+  const int64_t rows_per = rows / groups, cols_per = cols / groups;
+  std::vector<float> out(rows * cols_per * inner);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* block = dense + (r * cols + (r / rows_per) * cols_per) * inner;
+    std::copy(block, block + cols_per * inner, out.begin() + r * cols_per * inner);
+  }
+  return out;
 }
 
 void AddInto(Tensor* acc, const Tensor& t) {
@@ -83,23 +104,35 @@ ConvBn::ConvBn(ParamStore* store, const std::string& name, int kernel, int strid
   }
 }
 
-const float* ConvBn::ActiveWeights(int64_t in_c, int64_t out_c) {
-  const int64_t inner = int64_t{kernel_} * kernel_;
-  const int64_t cols = depthwise_ ? 1 : in_c, max_cols = depthwise_ ? 1 : max_in_;
-  if (out_c == max_out_ && cols == max_cols) return weight_->value.data();
-  w_active_.resize(out_c * cols * inner);
-  GatherPrefix(weight_->value.data(), max_cols, out_c, cols, inner, w_active_.data());
-  return w_active_.data();
-}
-
-absl::Status ConvBn::Forward(const Tensor& x, int64_t out_c, const ForwardContext& ctx, const Tensor** y) {
-  const int64_t in_c = x.dims().c;
+absl::Status ConvBn::CheckActive(int64_t in_c, int64_t out_c, int groups) const {
   if (in_c > max_in_ || out_c > max_out_ || (depthwise_ && in_c != out_c)) {
     return absl::InvalidArgumentError(absl::StrCat(weight_->name, ": active ", in_c, " -> ", out_c,
                                                    " exceeds ", max_in_, " -> ", max_out_));
   }
+  if (groups < 1 || (groups > 1 && (depthwise_ || in_c % groups != 0 || out_c % groups != 0))) {
+    return absl::InvalidArgumentError(absl::StrCat(weight_->name, ": groups ", groups, " do not fit a ",
+                                                   depthwise_ ? "depthwise " : "", "conv ", in_c, " -> ", out_c));
+  }
+  return absl::OkStatus();
+}
+
+const float* ConvBn::ActiveWeights(int64_t in_c, int64_t out_c) {
+  const int64_t inner = int64_t{kernel_} * kernel_;
+  const int64_t cols = depthwise_ ? 1 : in_c, max_cols = depthwise_ ? 1 : max_in_;
+  if (out_c == max_out_ && cols == max_cols && groups_ == 1) return weight_->value.data();
+  w_active_.resize(out_c * cols * inner);
+  GatherPrefix(weight_->value.data(), max_cols, out_c, cols, inner, w_active_.data());
+  if (groups_ > 1) ZeroOffDiagonalBlocks(w_active_.data(), out_c, cols, inner, groups_);
+  return w_active_.data();
+}
+
+absl::Status ConvBn::Forward(const Tensor& x, int64_t out_c, const ForwardContext& ctx, const Tensor** y,
+                             int groups) {
+  const int64_t in_c = x.dims().c;
+  RETURN_IF_ERROR(CheckActive(in_c, out_c, groups));
   x_ = &x;
   out_c_ = out_c;
+  groups_ = groups;
   RETURN_IF_ERROR(conv_.Forward(x, ActiveWeights(in_c, out_c), out_c, ctx.training, &conv_out_));
   const Tensor* pre_act = &conv_out_;
   if (batch_norm_) {
@@ -145,6 +178,8 @@ absl::Status ConvBn::Backward(const Tensor& dy, bool want_dx, const Tensor** dx)
   dw_active_.resize(out_c_ * cols * inner);
   RETURN_IF_ERROR(conv_.Backward(*x_, ActiveWeights(in_c, out_c_), *d, want_dx ? &dx_ : nullptr,
                                  dw_active_.data()));
+  // The dense conv's gradient outside the blocks belongs to weights a grouped op does not use.
+  if (groups_ > 1) ZeroOffDiagonalBlocks(dw_active_.data(), out_c_, cols, inner, groups_);
   ScatterAddPrefix(dw_active_.data(), max_cols, out_c_, cols, inner, weight_->grad.data());
   if (dx != nullptr) *dx = want_dx ? &dx_ : nullptr;
   return absl::OkStatus();

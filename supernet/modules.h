@@ -33,8 +33,16 @@ class ConvBn {
   // y = act(bn(conv(x))) with `out_c` active output channels (== x.c for
   // depthwise). REQUIRES: x.c <= max_in, out_c <= max_out. `*y` stays valid
   // until the next Forward. x must stay alive and unchanged until Backward.
-  absl::Status Forward(const Tensor& x, int64_t out_c, const ForwardContext& ctx, const Tensor** y);
-  // Accumulates weight gradients and returns dx (null if !want_dx).
+  // With `groups` > 1 the conv is grouped (PyTorch's Conv2d(groups=...)):
+  // it uses the diagonal blocks of the active [out_c x x.c] weights, so a
+  // grouped and a dense op share one weight (TuNAS-style sharing); it runs as
+  // the dense conv with the other blocks zeroed, which is exact but pays
+  // dense MACs. INVALID_ARGUMENT for a depthwise conv or groups that do not
+  // divide x.c and out_c.
+  absl::Status Forward(const Tensor& x, int64_t out_c, const ForwardContext& ctx, const Tensor** y,
+                       int groups = 1);
+  // Accumulates weight gradients and returns dx (null if !want_dx). A
+  // grouped Forward leaves the gradient outside its diagonal blocks alone.
   // REQUIRES: the last Forward was in training mode.
   absl::Status Backward(const Tensor& dy, bool want_dx, const Tensor** dx);
 
@@ -42,6 +50,8 @@ class ConvBn {
   int kernel() const { return kernel_; }
 
  private:
+  absl::Status CheckActive(int64_t in_c, int64_t out_c, int groups) const;
+  // The active weights (of the last Forward's groups).
   const float* ActiveWeights(int64_t in_c, int64_t out_c);
 
   int kernel_;
@@ -55,6 +65,7 @@ class ConvBn {
   const Tensor* x_ = nullptr;
   const Tensor* pre_act_ = nullptr;  // The activation's input (conv or BN output).
   int64_t out_c_ = 0;
+  int groups_ = 1;
   Tensor conv_out_, bn_out_, act_out_, d_bn_out_, d_conv_out_, dx_;
   std::vector<float> w_active_, dw_active_, batch_mean_, batch_var_, dscale_, dshift_;
 };
@@ -100,6 +111,16 @@ void GatherPrefix(const float* full, int64_t max_cols, int64_t rows, int64_t col
                   float* out);
 void ScatterAddPrefix(const float* part, int64_t max_cols, int64_t rows, int64_t cols, int64_t inner,
                       float* full);
+
+// Zeroes the entries of a row-major [rows x cols] matrix (each `inner`
+// floats) outside its `groups` diagonal blocks, where row r is in group
+// r / (rows / groups) and column c in c / (cols / groups): a grouped conv's
+// weights in dense form. REQUIRES: groups divides rows and cols.
+void ZeroOffDiagonalBlocks(float* w, int64_t rows, int64_t cols, int64_t inner, int groups);
+// The diagonal blocks of a dense [rows x cols x inner] matrix, as a grouped
+// conv's [rows x cols / groups x inner] weights (PyTorch's Conv2d layout,
+// oneDNN's goihw). REQUIRES: groups divides rows and cols.
+std::vector<float> DiagonalBlocks(const float* dense, int64_t rows, int64_t cols, int64_t inner, int groups);
 
 }  // namespace ridge::nn
 

@@ -53,7 +53,7 @@ BlockLimits ExactLimits(const Block& b, int64_t in_c, int64_t classes) {
       l.mid_kernels = {u.mid_dw_kernel()};
       l.stride = u.stride();
       l.max_out = u.filters();
-      l.expand = !(u.expansion() == 1.0f && u.start_dw_kernel() == 0);
+      l.expand = u.expand_always() || !(u.expansion() == 1.0f && u.start_dw_kernel() == 0);
       l.max_hidden = l.expand ? MakeDivisible(in_c * double{u.expansion()}) : in_c;
       break;
     }
@@ -62,6 +62,7 @@ BlockLimits ExactLimits(const Block& b, int64_t in_c, int64_t classes) {
       l.max_heads = b.mqa().heads();
       l.max_key_dim = b.mqa().key_dim();
       l.kv_downsample = b.mqa().kv_stride() > 1;
+      l.multi_head = b.mqa().multi_head();
       break;
     case Block::kClassifier:
       l.classes = classes;

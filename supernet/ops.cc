@@ -310,6 +310,55 @@ absl::Status ScaleOp::Backward(const Tensor& x, const float* s, const Tensor& dy
   return Forward(dy, s, dx);
 }
 
+// ---------------------------------------------------------------- ChannelShuffleOp
+
+ShuffleViews ChannelShuffleViews(const Dims4& d, int groups) {
+  const int64_t g = groups, per = d.c / g;
+  const memory::dims dims{d.n, g, per, d.h, d.w};
+  // NHWC strides of n, h and w; only the two channel strides differ.
+  const int64_t n_stride = d.h * d.w * d.c, h_stride = d.w * d.c, w_stride = d.c;
+  return {memory::desc(dims, dt::f32, memory::dims{n_stride, per, 1, h_stride, w_stride}),
+          memory::desc(dims, dt::f32, memory::dims{n_stride, 1, g, h_stride, w_stride})};
+}
+
+struct ChannelShuffleOp::Entry {
+  ShuffleViews views;
+  dnnl::reorder forward, inverse;
+};
+
+absl::Status ChannelShuffleOp::Forward(const Tensor& x, int groups, Tensor* y) {
+  return Run(x, groups, false, y);
+}
+
+absl::Status ChannelShuffleOp::Backward(const Tensor& dy, int groups, Tensor* dx) {
+  return Run(dy, groups, true, dx);
+}
+
+absl::Status ChannelShuffleOp::Run(const Tensor& in, int groups, bool inverse, Tensor* out) {
+  const Dims4 d = in.dims();
+  if (groups < 1 || d.c % groups != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("channel shuffle: ", groups, " groups do not divide ", d.c, " channels"));
+  }
+  return DnnlCall("channel shuffle", [&] {
+    auto& e = cache_[{d, groups}];
+    if (!e) {
+      e = std::make_shared<Entry>();
+      e->views = ChannelShuffleViews(d, groups);
+      e->forward = dnnl::reorder(dnnl::reorder::primitive_desc(Engine(), e->views.grouped, Engine(),
+                                                               e->views.interleaved));
+      e->inverse = dnnl::reorder(dnnl::reorder::primitive_desc(Engine(), e->views.interleaved, Engine(),
+                                                               e->views.grouped));
+    }
+    out->Resize(d);
+    const memory::desc& from = inverse ? e->views.interleaved : e->views.grouped;
+    const memory::desc& to = inverse ? e->views.grouped : e->views.interleaved;
+    memory src = Wrap(from, in.data()), dst = Wrap(to, out->data());
+    (inverse ? e->inverse : e->forward).execute(Stream(), src, dst);
+    Stream().wait();
+  });
+}
+
 // ---------------------------------------------------------------- GlobalPoolOp
 
 struct GlobalPoolOp::Entry {
@@ -436,23 +485,76 @@ absl::Status LinearOp::Backward(const Tensor& x, const float* w, const Tensor& d
 
 absl::Status MatMulOp::Run(const float* a, const float* b, float* c, int64_t batch, int64_t m, int64_t k,
                            int64_t n, bool transpose_a, bool transpose_b, float scale) {
+  // A matrix stored transposed is read through the transposed view of its
+  // stored shape.
+  auto view = [batch](int64_t rows, int64_t cols, bool transposed) {
+    if (transposed) std::swap(rows, cols);
+    const memory::desc d({batch, rows, cols}, dt::f32, memory::dims{rows * cols, cols, 1});
+    return transposed ? Transposed(d) : d;
+  };
+  memory::desc a_view, b_view, c_view;
+  const absl::Status s = DnnlCall("matmul", [&] {
+    a_view = view(m, k, transpose_a), b_view = view(k, n, transpose_b), c_view = view(m, n, false);
+  });
+  if (!s.ok()) return s;
+  return Run(a_view, a, b_view, b, c_view, c, scale);
+}
+
+namespace {
+
+// Dims, then strides: what tells two plain views apart.
+void AppendShape(const memory::desc& d, std::vector<int64_t>* key) {
+  const int rank = d.data.ndims;
+  key->push_back(rank);
+  for (int i = 0; i < rank; ++i) key->push_back(d.data.dims[i]);
+  for (int i = 0; i < rank; ++i) key->push_back(d.data.format_desc.blocking.strides[i]);
+}
+
+}  // namespace
+
+absl::Status MatMulOp::Run(const memory::desc& a_view, const float* a, const memory::desc& b_view, const float* b,
+                           const memory::desc& c_view, float* c, float scale) {
   return DnnlCall("matmul", [&] {
-    memory::desc ad({batch, m, k}, dt::f32,
-                    transpose_a ? memory::dims{k * m, 1, m} : memory::dims{m * k, k, 1});
-    memory::desc bd({batch, k, n}, dt::f32,
-                    transpose_b ? memory::dims{n * k, 1, k} : memory::dims{k * n, n, 1});
-    memory::desc cd({batch, m, n}, dt::f32, memory::dims{m * n, n, 1});
-    auto key = std::make_tuple(batch, m, k, n, transpose_a, transpose_b, scale);
+    std::vector<int64_t> key;
+    for (const memory::desc* d : {&a_view, &b_view, &c_view}) AppendShape(*d, &key);
+    int32_t scale_bits;
+    std::memcpy(&scale_bits, &scale, sizeof(scale_bits));
+    key.push_back(scale_bits);
     auto& prim = cache_[key];
     if (!prim) {
       dnnl::primitive_attr attr;
       if (scale != 1.0f) attr.set_output_scales(0, {scale});
       prim = std::make_unique<dnnl::matmul>(
-          dnnl::matmul::primitive_desc(dnnl::matmul::desc(ad, bd, cd), attr, Engine()));
+          dnnl::matmul::primitive_desc(dnnl::matmul::desc(a_view, b_view, c_view), attr, Engine()));
     }
-    prim->execute(Stream(), {{DNNL_ARG_SRC, Wrap(ad, a)}, {DNNL_ARG_WEIGHTS, Wrap(bd, b)}, {DNNL_ARG_DST, Wrap(cd, c)}});
+    prim->execute(Stream(), {{DNNL_ARG_SRC, Wrap(a_view, a)}, {DNNL_ARG_WEIGHTS, Wrap(b_view, b)},
+                             {DNNL_ARG_DST, Wrap(c_view, c)}});
     Stream().wait();
   });
+}
+
+memory::desc Transposed(const memory::desc& d) {
+  memory::dims dims = d.dims();
+  const int rank = d.data.ndims;
+  memory::dims strides(d.data.format_desc.blocking.strides, d.data.format_desc.blocking.strides + rank);
+  std::swap(dims[rank - 1], dims[rank - 2]);
+  std::swap(strides[rank - 1], strides[rank - 2]);
+  return memory::desc(dims, dt::f32, strides);
+}
+
+AttentionViews MakeAttentionViews(int64_t n, int64_t heads, int64_t tokens, int64_t kv_tokens, int64_t dim,
+                                  bool multi_head) {
+  const int64_t t = tokens, m = kv_tokens, hd = heads * dim;
+  if (!multi_head) {
+    return {memory::desc({n, t * heads, dim}, dt::f32, memory::dims{t * hd, dim, 1}),
+            memory::desc({n, m, dim}, dt::f32, memory::dims{m * dim, dim, 1}),
+            memory::desc({n, t * heads, m}, dt::f32, memory::dims{t * heads * m, m, 1})};
+  }
+  // Head h of token i starts at float i * hd + h * dim, so in these views a
+  // step along the head index is dim floats and a step along the rows hd.
+  return {memory::desc({n, heads, t, dim}, dt::f32, memory::dims{t * hd, dim, hd, 1}),
+          memory::desc({n, heads, m, dim}, dt::f32, memory::dims{m * hd, dim, hd, 1}),
+          memory::desc({n, heads, t, m}, dt::f32, memory::dims{heads * t * m, t * m, m, 1})};
 }
 
 // ---------------------------------------------------------------- SoftmaxOp

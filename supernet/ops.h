@@ -113,6 +113,32 @@ class ScaleOp {
   std::map<Dims4, std::unique_ptr<dnnl::binary>> cache_;
 };
 
+// ShuffleNet's channel shuffle (Zhang et al. 2018, Sec. 3.1) as two views of
+// one NHWC tensor's bytes, each [n, groups, c / groups, h, w]: at (i, j)
+// `grouped` is channel i * (c / groups) + j and `interleaved` channel
+// j * groups + i. A reorder from grouped to interleaved is the shuffle
+// (PyTorch: x.view(n, g, c / g, h, w).transpose(1, 2)); the other way is its
+// inverse. REQUIRES: groups divides d.c.
+struct ShuffleViews {
+  dnnl::memory::desc grouped, interleaved;
+};
+ShuffleViews ChannelShuffleViews(const Dims4& d, int groups);
+
+// The channel shuffle on NHWC tensors, as a oneDNN reorder over the views
+// above (oneDNN's shuffle primitive only has a reference kernel for NHWC).
+// Backward is the inverse permutation.
+class ChannelShuffleOp {
+ public:
+  // INVALID_ARGUMENT unless groups >= 1 divides x.c.
+  absl::Status Forward(const Tensor& x, int groups, Tensor* y);
+  absl::Status Backward(const Tensor& dy, int groups, Tensor* dx);
+
+ private:
+  struct Entry;
+  absl::Status Run(const Tensor& in, int groups, bool inverse, Tensor* out);
+  std::map<std::pair<Dims4, int>, std::shared_ptr<Entry>> cache_;
+};
+
 // Global average pooling to n x c x 1 x 1.
 class GlobalPoolOp {
  public:
@@ -146,11 +172,36 @@ class MatMulOp {
   // (or batch x n x k if transpose_b), C is batch x m x n.
   absl::Status Run(const float* a, const float* b, float* c, int64_t batch, int64_t m,
                    int64_t k, int64_t n, bool transpose_a, bool transpose_b, float scale);
+  // The same over views: `a_view`, `b_view` and `c_view` describe [batch...,
+  // rows, cols] matrices of one rank with any strides (such as one head's
+  // channels of an NHWC tensor, AttentionViews below). c_view's bytes are
+  // overwritten; only those.
+  absl::Status Run(const dnnl::memory::desc& a_view, const float* a, const dnnl::memory::desc& b_view,
+                   const float* b, const dnnl::memory::desc& c_view, float* c, float scale);
 
  private:
-  std::map<std::tuple<int64_t, int64_t, int64_t, int64_t, bool, bool, float>,
-           std::unique_ptr<dnnl::matmul>> cache_;
+  std::map<std::vector<int64_t>, std::unique_ptr<dnnl::matmul>> cache_;
 };
+
+// Attention over NHWC tensors as batched matrices, for MatMulOp and the
+// executor's matmuls: the queries q (and the attended output) are
+// [n, tokens, heads * dim] with head h in channels [h * dim, (h + 1) * dim);
+// keys and values are [n, kv_tokens, kv_heads * dim] alike.
+// - Mobile MQA (one shared key and value head): `q` is [n, tokens * heads,
+//   dim], every pixel's heads as rows, against `kv` [n, kv_tokens, dim].
+// - MHSA (a key and value head per query head): `q` is [n, heads, tokens,
+//   dim] and `kv` [n, heads, kv_tokens, dim], one matrix per image and head,
+//   read through strides, so no transpose is needed.
+// `scores` is plain: the rows of q against kv_tokens columns.
+struct AttentionViews {
+  dnnl::memory::desc q, kv, scores;
+};
+// REQUIRES: every size >= 1.
+AttentionViews MakeAttentionViews(int64_t n, int64_t heads, int64_t tokens, int64_t kv_tokens, int64_t dim,
+                                  bool multi_head);
+// A view of the same bytes with the last two dims swapped: the transpose.
+// REQUIRES: d is a strided (not blocked) desc of rank >= 2.
+dnnl::memory::desc Transposed(const dnnl::memory::desc& d);
 
 // Softmax over the last axis of rows x cols.
 class SoftmaxOp {

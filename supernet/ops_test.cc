@@ -279,6 +279,39 @@ TEST(ScaleOp, ForwardAndGradients) {
   CheckGradient(s.data(), 9, ds.data(), loss, "ds");
 }
 
+// PyTorch's channel shuffle, x.view(n, g, c / g, h, w).transpose(1, 2):
+// output channel j * g + i is input channel i * (c / g) + j. Channel counts
+// other than g * g tell g from c / g apart.
+TEST(ChannelShuffleOp, MatchesShuffleNetOrderAndBackwardInverts) {
+  for (auto [c, g] : {std::pair<int64_t, int>{12, 2}, {12, 3}, {20, 4}, {6, 1}}) {
+    SCOPED_TRACE(absl::StrCat("c=", c, " g=", g));
+    ChannelShuffleOp op;
+    Tensor x = RandomTensor({2, c, 3, 5}, 23), y, dx;
+    ASSERT_TRUE(op.Forward(x, g, &y).ok());
+    ASSERT_EQ(y.dims(), x.dims());
+    std::vector<double> ref(x.size());
+    const int64_t per = c / g;
+    for (int64_t n = 0; n < 2; ++n)
+      for (int64_t h = 0; h < 3; ++h)
+        for (int64_t w = 0; w < 5; ++w)
+          for (int64_t i = 0; i < g; ++i)
+            for (int64_t j = 0; j < per; ++j)
+              ref[At(x.dims(), n, j * g + i, h, w)] = x.data()[At(x.dims(), n, i * per + j, h, w)];
+    ExpectNear(y.data(), ref, 0, 0, "y");
+    // The backward of a permutation is its inverse: it gives x back.
+    ASSERT_TRUE(op.Backward(y, g, &dx).ok());
+    ExpectNear(dx.data(), std::vector<double>(x.data(), x.data() + x.size()), 0, 0, "dx");
+  }
+}
+
+TEST(ChannelShuffleOp, RefusesGroupsThatDoNotDivideTheChannels) {
+  ChannelShuffleOp op;
+  Tensor x = RandomTensor({1, 10, 2, 2}, 24), y;
+  absl::Status s = op.Forward(x, 4, &y);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "channel shuffle: 4 groups do not divide 10 channels");
+}
+
 TEST(GlobalPoolOp, ForwardAndGradient) {
   GlobalPoolOp op;
   Tensor x = RandomTensor({3, 11, 5, 3}, 21), y;
@@ -352,6 +385,51 @@ TEST(MatMulOp, AllTranspositionsMatchReference) {
           }
       ExpectNear(c.data(), ref, 1e-5, 1e-5, absl::StrCat("c ta=", ta, " tb=", tb));
     }
+  }
+}
+
+// The attention views against naive loops over NHWC channels: scores of
+// query head h of token t against key token j, then the attended output
+// written back into the head's channels (MHSA: key head h; Mobile MQA: the
+// one shared key head). Odd sizes keep the strides apart.
+TEST(MatMulOp, AttentionViewsMatchReference) {
+  const int64_t n = 2, heads = 3, tokens = 5, m = 4, dim = 6;
+  for (bool multi : {false, true}) {
+    SCOPED_TRACE(absl::StrCat("multi_head=", multi));
+    const int64_t kv_heads = multi ? heads : 1;
+    const std::vector<float> q = RandomVector(n * tokens * heads * dim, 40);
+    const std::vector<float> k = RandomVector(n * m * kv_heads * dim, 41), v = RandomVector(k.size(), 42);
+    const AttentionViews views = MakeAttentionViews(n, heads, tokens, m, dim, multi);
+    MatMulOp op;
+    std::vector<float> scores(n * heads * tokens * m), out(q.size());
+    ASSERT_TRUE(op.Run(views.q, q.data(), Transposed(views.kv), k.data(), views.scores, scores.data(), 0.5f).ok());
+    // probs stand-in: the scores themselves, so the second product is checked on its own.
+    ASSERT_TRUE(op.Run(views.scores, scores.data(), views.kv, v.data(), views.q, out.data(), 1.0f).ok());
+    // Row of (image b, head h, token t) in the plain scores: MHSA head-major, MQA token-major.
+    auto row = [&](int64_t b, int64_t h, int64_t t) {
+      return multi ? (b * heads + h) * tokens + t : (b * tokens + t) * heads + h;
+    };
+    std::vector<double> want_scores(scores.size()), want_out(out.size());
+    for (int64_t b = 0; b < n; ++b)
+      for (int64_t h = 0; h < heads; ++h)
+        for (int64_t t = 0; t < tokens; ++t) {
+          const int64_t kh = multi ? h : 0;
+          const float* qi = &q[(b * tokens + t) * heads * dim + h * dim];
+          for (int64_t j = 0; j < m; ++j) {
+            double s = 0;
+            for (int64_t p = 0; p < dim; ++p) s += double{qi[p]} * k[(b * m + j) * kv_heads * dim + kh * dim + p];
+            want_scores[row(b, h, t) * m + j] = 0.5 * s;
+          }
+          for (int64_t p = 0; p < dim; ++p) {
+            double s = 0;
+            for (int64_t j = 0; j < m; ++j) {
+              s += double{scores[row(b, h, t) * m + j]} * v[(b * m + j) * kv_heads * dim + kh * dim + p];
+            }
+            want_out[(b * tokens + t) * heads * dim + h * dim + p] = s;
+          }
+        }
+    ExpectNear(scores.data(), want_scores, 1e-5, 1e-5, "scores");
+    ExpectNear(out.data(), want_out, 1e-5, 1e-5, "out");
   }
 }
 

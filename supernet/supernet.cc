@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <set>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -18,8 +19,26 @@ auto MaxOf(const R& r) {
   return *std::max_element(r.begin(), r.end());
 }
 
+// An op-list slot as per-field choice lists (the union over its UIB ops),
+// which is all the limits need.
+SlotSpec FieldsOfOps(const SlotSpec& slot) {
+  SlotSpec out = slot;
+  out.clear_ops();
+  std::set<int> start, mid;
+  std::set<float> expansion;
+  for (const SlotOp& op : slot.ops()) {
+    if (op.skip()) continue;
+    start.insert(op.start_dw_kernel()), mid.insert(op.mid_dw_kernel()), expansion.insert(op.expansion());
+  }
+  for (int k : start) out.add_start_dw_kernel(k);
+  for (int k : mid) out.add_mid_dw_kernel(k);
+  for (float e : expansion) out.add_expansion(e);
+  return out;
+}
+
 // Limits of one slot for one block kind, over all of the slot's choices.
-BlockLimits SlotLimits(const SlotSpec& slot, BlockKind kind, int64_t max_in, int64_t max_filters) {
+BlockLimits SlotLimits(const SlotSpec& spec, BlockKind kind, int64_t max_in, int64_t max_filters) {
+  const SlotSpec slot = spec.ops().empty() ? spec : FieldsOfOps(spec);
   BlockLimits l;
   l.stride = slot.stride();
   l.max_in = max_in;
@@ -39,6 +58,7 @@ BlockLimits SlotLimits(const SlotSpec& slot, BlockKind kind, int64_t max_in, int
       l.max_heads = MaxOf(slot.heads());
       l.max_key_dim = MaxOf(slot.key_dim());
       l.kv_downsample = MaxOf(slot.kv_stride()) > 1;
+      l.multi_head = std::any_of(slot.multi_head().begin(), slot.multi_head().end(), [](bool m) { return m; });
       break;
     default: {
       l.kind = Block::kUib;
@@ -48,7 +68,7 @@ BlockLimits SlotLimits(const SlotSpec& slot, BlockKind kind, int64_t max_in, int
       const bool all_t1 = std::all_of(slot.expansion().begin(), slot.expansion().end(), [](float e) { return e == 1; });
       const bool no_start = std::all_of(slot.start_dw_kernel().begin(), slot.start_dw_kernel().end(),
                                         [](int k) { return k == 0; });
-      l.expand = !(all_t1 && no_start);
+      l.expand = slot.expand_always() || !(all_t1 && no_start);
       l.max_hidden = l.expand ? MakeDivisible(max_in * max_e) : max_in;
       break;
     }
@@ -85,12 +105,24 @@ absl::StatusOr<std::unique_ptr<Supernet>> Supernet::Create(const SearchSpace& sp
     return absl::OkStatus();
   };
   for (int i = 0; i < space.stem_size(); ++i) RETURN_IF_ERROR(add_fixed(space.stem(i), absl::StrCat("stem.", i)));
+  net->stem_channels_ = channels;
   for (int s = 0; s < space.stages_size(); ++s) {
     const StageSpec& stage = space.stages(s);
     const int64_t filters = MaxOf(stage.filters());
     std::vector<Slot> slots(stage.slots_size());
     for (int i = 0; i < stage.slots_size(); ++i) {
       const int64_t in = i == 0 ? channels : filters;
+      const SlotSpec& spec = stage.slots(i);
+      const bool has_skip = OpIndex(spec, SlotChoice{true}) >= 0 && !spec.ops().empty();
+      if (has_skip && (spec.stride() != 1 || i == 0)) {
+        // Named as a conv block is, so Extract finds "<name>.conv.*".
+        const std::string name = absl::StrCat("stages.", s, ".slots.", i, ".skip");
+        ASSIGN_OR_RETURN(slots[i].skip_conv,
+                         MakeBlockModule(ExactLimits(SkipConvBlock(spec, filters), in, 0), options, &net->store_,
+                                         name, rng));
+        slots[i].skip_conv_name = name;
+      }
+      if (spec.ops_size() > 0 && spec.ops_size() == (has_skip ? 1 : 0)) continue;  // Only a skip.
       for (int k : stage.slots(i).kind()) {
         const BlockKind kind = static_cast<BlockKind>(k);
         const std::string name = absl::StrCat("stages.", s, ".slots.", i, ".", absl::AsciiStrToLower(BlockKind_Name(kind)));
@@ -116,12 +148,23 @@ absl::Status Supernet::Select(const SpaceChoice& choice) {
     path.push_back({fixed_[f].get(), space_.stem(i)});
     names.push_back(fixed_names_[f]);
   }
+  int64_t channels = stem_channels_;
   for (int s = 0; s < space_.stages_size(); ++s) {
     const StageChoice& sc = choice.stages[s];
     for (int i = 0; i < space_.stages(s).slots_size(); ++i) {
       const SlotChoice& c = sc.slots[i];
-      if (c.skip) continue;
       const Slot& slot = slots_[s][i];
+      const SlotSpec& spec = space_.stages(s).slots(i);
+      if (c.skip) {
+        // As BuildArchitecture does: an op-list skip is a 1x1 conv where the shape changes.
+        if (slot.skip_conv && (spec.stride() != 1 || channels != sc.filters)) {
+          path.push_back({slot.skip_conv.get(), SkipConvBlock(spec, sc.filters)});
+          names.push_back(slot.skip_conv_name);
+          channels = sc.filters;
+        }
+        continue;
+      }
+      if (c.kind != MQA) channels = sc.filters;
       path.push_back({slot.modules.at(c.kind).get(), SlotBlock(space_.stages(s).slots(i), c, sc.filters)});
       names.push_back(slot.names.at(c.kind));
     }

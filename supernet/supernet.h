@@ -62,6 +62,9 @@ class Supernet : public Trainable {
   struct Slot {
     std::map<BlockKind, std::unique_ptr<BlockModule>> modules;
     std::map<BlockKind, std::string> names;  // Parameter prefix of each module.
+    // An op-list slot's skip where the shape changes: a 1x1 conv (FBNet).
+    std::unique_ptr<BlockModule> skip_conv;
+    std::string skip_conv_name;
   };
 
   SearchSpace space_;
@@ -69,6 +72,7 @@ class Supernet : public Trainable {
   std::vector<std::unique_ptr<BlockModule>> fixed_;  // Stem, then head.
   std::vector<std::string> fixed_names_;
   std::vector<std::vector<Slot>> slots_;             // [stage][slot]
+  int64_t stem_channels_ = 0;                        // Channels into the first stage.
   std::vector<PathStep> path_;
   std::vector<std::string> path_names_;  // Parameter prefix of each path step.
   Architecture selected_arch_;

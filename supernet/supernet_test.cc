@@ -3,6 +3,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/architecture.h"
+#include "proto/textproto.h"
 #include "supernet/optimizer.h"
 #include "supernet/test_util.h"
 #include "supernet/trainer.h"
@@ -109,6 +110,52 @@ TEST(Supernet, ChoicesOutsideTheSpaceAreRefused) {
   c = LargestChoice(net->space());
   c.stages[1].slots[0].skip = true;
   EXPECT_FALSE(net->Select(c).ok());
+}
+
+// An MQA slot offering Mobile MQA and MHSA. No layer scale, whose initial
+// 1e-5 would hide the attention from the comparison.
+constexpr char kAttentionSpace[] = R"pb(
+  name: "attention"
+  input { height: 12 width: 12 channels: 3 }
+  num_classes: 4
+  activation: RELU
+  stem { conv { kernel: 3 stride: 2 filters: 8 } }
+  stages {
+    filters: [8]
+    slots { kind: UIB start_dw_kernel: [0] mid_dw_kernel: [3] expansion: [2] stride: 1 }
+    slots { kind: MQA heads: [1, 2] key_dim: [4, 8] kv_stride: [1, 2] multi_head: [false, true] stride: 1 }
+  }
+  head { global_pool {} }
+  head { classifier {} }
+)pb";
+
+// One slot module with a key and value head per query head runs both
+// kinds, narrower than its weights, and the extracted subnet (the prefix of
+// those weights) computes what the supernet computes.
+TEST(Supernet, AttentionSlotRunsMqaAndMhsa) {
+  const SearchSpace space = *ParseTextProtoAs<SearchSpace>(kAttentionSpace, "kAttentionSpace");
+  auto net = Supernet::Create(space, 1);
+  ASSERT_TRUE(net.ok()) << net.status();
+  // 2 heads x 8 dims of keys: rows for MHSA's largest choice.
+  EXPECT_EQ((*net)->params().Find("stages.0.slots.1.mqa.key.weight")->shape, (std::vector<int64_t>{16, 8, 1, 1}));
+  const Tensor x = testing::RandomTensor({2, 3, 12, 12}, 4);
+  for (bool multi_head : {false, true}) {
+    SCOPED_TRACE(absl::StrCat("multi_head=", multi_head));
+    SpaceChoice c = LargestChoice(space);
+    SlotChoice& slot = c.stages[0].slots[1];
+    slot.kind = MQA, slot.heads = 2, slot.key_dim = 4, slot.kv_stride = 2, slot.multi_head = multi_head;
+    ASSERT_TRUE((*net)->Select(c).ok());
+    EXPECT_EQ((*net)->selected().blocks(2).mqa().multi_head(), multi_head);
+    auto logits = (*net)->Forward(x, {true, 0.1f});
+    ASSERT_TRUE(logits.ok()) << logits.status();
+    ASSERT_TRUE((*net)->Backward(**logits).ok());
+    auto standalone = (*net)->Extract();
+    ASSERT_TRUE(standalone.ok()) << standalone.status();
+    const Tensor* a = *(*net)->Forward(x, {false, 0});
+    const std::vector<float> want(a->data(), a->data() + a->size());
+    const Tensor* b = *(*standalone)->Forward(x, {false, 0});
+    for (int64_t i = 0; i < b->size(); ++i) EXPECT_NEAR(b->data()[i], want[i], 1e-5) << i;
+  }
 }
 
 // The fine stage starts from the coarse weights: a narrower supernet that

@@ -1,15 +1,19 @@
 """`ridge export` end to end (docs/export.md).
 
-For the six zoo models and two Mobile MQA architectures (KV downsampling on
-and off), at a reduced resolution so the test stays quick, this exports the
-seeded weights as PyTorch and as ONNX and checks:
+For the six zoo models, two Mobile MQA architectures (KV downsampling on
+and off), one of FBNet's grouped UIB ops (grouped 1x1 convs with a channel
+shuffle) and one with MHSA blocks (a key and value head per query head), at a
+reduced resolution so the test stays quick, this exports the seeded weights
+as PyTorch and as ONNX and checks:
   - onnx.checker passes, and OpenCV's DNN module runs the ONNX model;
   - OpenCV's and PyTorch's outputs match Ridge's inference executor
     (`ridge export --reference_input`) within 1e-4, relative to the largest
     |logit|, on random inputs;
   - the .pt loads with torch.load(weights_only=True and False) and equals
     the ONNX initializers (same weights in every format);
-  - one SGD step of the PyTorch module trains (finite loss, weights change).
+  - one SGD step of the PyTorch module trains (finite loss, weights change);
+  - for MHSA, that the attention branches move the logits far beyond the
+    tolerance, so the match covers them.
 Then a `ridge train` checkpoint exports with its trained weights, and a
 checkpoint of another architecture, an unknown --arch and an unwritable
 --out are refused.
@@ -41,6 +45,22 @@ MQA = {
     "mqa_full_kv": ("v1 16x16x3 classes=7 act=hard_swish ls=0 : conv(3,2,16) uib(0,3,2,32,4) mqa(2,16,1) "
                    "mqa(3,8,1) conv(1,1,48) pool fc", (3, 16, 16)),
 }
+# FBNet's grouped ops (uib(start,mid,stride,filters,expansion,groups,expand_always)):
+# e1 with its expand conv kept, IB at stride 2, ExtraDW in 4 groups, FFN, and
+# ConvNext with the stride on the start DW. No layer scale: at its initial
+# 1e-5 a wrong shuffle in a residual branch would hide below the tolerance.
+GROUPED = {
+    "fbnet_grouped": ("v1 32x32x3 classes=10 act=relu ls=0 : conv(3,2,16) uib(0,3,1,16,1,2,1) uib(0,5,2,24,3,2,0) "
+                      "uib(3,3,1,24,2,4,0) uib(0,0,1,24,2,2,0) uib(3,0,2,40,3,2,0) conv(1,1,64) pool fc", (3, 32, 32)),
+}
+# MHSA (mqa(heads,key_dim,kv_stride,1): a key and value head per query head),
+# downsampled and not. No layer scale, for the same reason; and the check
+# that the attention branches (blocks 2 and 3) move the logits.
+MHSA = {
+    "mhsa": ("v1 16x16x3 classes=7 act=gelu ls=0 : conv(3,2,16) uib(0,3,1,16,2) mqa(2,8,2,1) mqa(4,8,1,1) "
+             "conv(1,1,32) pool fc", (3, 16, 16)),
+}
+MHSA_ATTENTION_BLOCKS = (2, 3)
 FMNIST_OTHER = "v1 28x28x1 classes=10 act=relu ls=0 : conv(3,2,16) uib(0,5,1,16,2) pool fc"
 
 failures = []
@@ -94,7 +114,18 @@ def export_both(args, label, arch, extra, shape):
     return out, x, np.fromfile(f"{out}/ridge.bin", np.float32).reshape(BATCH, -1), py[0] if py else None
 
 
-def check_model(args, label, arch, shape, extra=()):
+def check_attention_matters(label, module, x, want, blocks):
+    """Zeroing the attention blocks' output convs moves the logits by far more
+    than the tolerance, so the match with Ridge checked the attention itself."""
+    model = module.load()
+    with torch.no_grad():
+        for i in blocks:
+            model.blocks[i].output.conv.weight.zero_()
+        err = relative_error(model(torch.from_numpy(x)).numpy(), want)
+    check(err > 100 * TOLERANCE, f"{label}: the attention branches matter ({err:.2e} off without them)")
+
+
+def check_model(args, label, arch, shape, extra=(), attention=()):
     out, x, want, py = export_both(args, label, arch, extra, shape)
     onnx.checker.check_model(f"{out}/model.onnx")
     net = cv2.dnn.readNetFromONNX(f"{out}/model.onnx")
@@ -106,6 +137,8 @@ def check_model(args, label, arch, shape, extra=()):
         err_torch = relative_error(model(torch.from_numpy(x)).numpy(), want)
     check(err_cv <= TOLERANCE and err_torch <= TOLERANCE,
           f"{label}: max relative error vs ridge: opencv {err_cv:.2e}, pytorch {err_torch:.2e}")
+    if attention:
+        check_attention_matters(label, module, x, want, attention)
     state = torch.load(py[:-3] + ".pt", weights_only=False)
     initializers = {t.name: numpy_helper.to_array(t) for t in onnx.load(f"{out}/model.onnx").graph.initializer}
     same = all(np.array_equal(initializers[k].reshape(v.shape), v.numpy()) for k, v in state.items() if k in initializers)
@@ -153,7 +186,9 @@ def main():
     torch.set_num_threads(2)
     zoo = ["--resolution=%d" % RESOLUTION, "--classes=10"]
     cases = [(name, lambda n=name: check_model(args, n, n, (3, RESOLUTION, RESOLUTION), zoo)) for name in ZOO]
-    cases += [(label, lambda l=label, a=arch: check_model(args, l, *a)) for label, arch in MQA.items()]
+    cases += [(label, lambda l=label, a=arch: check_model(args, l, *a)) for label, arch in {**MQA, **GROUPED}.items()]
+    cases += [(label, lambda l=label, a=arch: check_model(args, l, *a, attention=MHSA_ATTENTION_BLOCKS))
+              for label, arch in MHSA.items()]
     cases += [("checkpoint", lambda: check_checkpoint(args)), ("errors", lambda: check_errors(args))]
     # Bazel's sharding (shard_count in tests/BUILD.bazel): every shard runs
     # every n-th case, so the large zoo models spread over the shards.

@@ -34,7 +34,18 @@ TEST(LiteratureSpacesTest, TheHybridSpaceOffersMobileMqaInTheLastStageOnly) {
     ASSERT_EQ(slot.kind_size(), 2);
     EXPECT_EQ(slot.kind(1), MQA);
     EXPECT_EQ(slot.kv_stride_size(), 2);
+    EXPECT_EQ(slot.multi_head_size(), 2);  // Mobile MQA or MHSA: the search picks the kind.
   }
+  // An MHSA choice builds an MHSA block, and matches back to its choice.
+  SpaceChoice choice = LargestChoice(space);
+  SlotChoice& last = choice.stages[1].slots.back();
+  last.kind = MQA, last.heads = 4, last.key_dim = 64, last.kv_stride = 2, last.multi_head = true;
+  const Architecture arch = *BuildArchitecture(space, choice);
+  ASSERT_TRUE(arch.blocks(arch.blocks_size() - 5).has_mqa()) << CanonicalEncoding(arch);
+  EXPECT_TRUE(arch.blocks(arch.blocks_size() - 5).mqa().multi_head());
+  absl::StatusOr<SpaceChoice> back = MatchArchitecture(space, arch);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_TRUE(back->stages[1].slots.back().multi_head);
 }
 
 TEST(LiteratureSpacesTest, ProxylessNasMobileHasThePapersPlan) {
@@ -64,6 +75,71 @@ TEST(LiteratureSpacesTest, ProxylessNasMobileHasThePapersPlan) {
   const NetworkCost cost = *CostArchitecture(largest, ElementType::kFp32);
   EXPECT_GT(cost.macs, 500e6);
   EXPECT_LT(cost.macs, 700e6);
+}
+
+TEST(LiteratureSpacesTest, FbnetHasHwNasBenchsCifarPlanAndNineOpsPerLayer) {
+  const SearchSpace space = *LoadZooSpace("fbnet");
+  EXPECT_EQ(space.input().height(), 32);
+  const std::vector<int> widths = {16, 24, 32, 64, 112, 184, 352}, depths = {1, 4, 4, 4, 4, 4, 1},
+                         strides = {1, 1, 2, 2, 1, 2, 1};
+  ASSERT_EQ(space.stages_size(), 7);
+  int layers = 0;
+  for (int i = 0; i < 7; ++i) {
+    EXPECT_EQ(space.stages(i).filters(0), widths[i]);
+    EXPECT_EQ(space.stages(i).slots_size(), depths[i]);
+    EXPECT_EQ(space.stages(i).slots(0).stride(), strides[i]);
+    for (const SlotSpec& slot : space.stages(i).slots()) {
+      EXPECT_EQ(slot.ops_size(), 9);
+      EXPECT_TRUE(slot.expand_always());
+      ++layers;
+    }
+  }
+  EXPECT_EQ(layers, 22);
+  // Every layer skipped: the stem, one 1x1 conv per shape change (stages 1 to
+  // 6; stage 0 keeps 16 channels at stride 1, so its skip is the identity),
+  // and the head.
+  const Architecture smallest = *BuildArchitecture(space, SmallestChoice(space));
+  EXPECT_EQ(CanonicalEncoding(smallest),
+            "v1 32x32x3 classes=100 act=relu ls=0 : conv(3,1,16) conv(1,1,24) conv(1,2,32) conv(1,2,64) "
+            "conv(1,1,112) conv(1,2,184) conv(1,1,352) conv(1,1,1504) pool fc");
+  // MACs and params of three uniform networks, as a PyTorch model of
+  // HW-NAS-Bench's FBNet_Infer at 32x32 with 100 classes counts them.
+  struct Case {
+    std::string op;
+    int64_t macs, params;
+  };
+  for (const Case& c : {Case{"skip", 11608960, 780660}, Case{"k5_e6", 160926080, 3749652},
+                        Case{"k3_e1_g2", 21051008, 940084}}) {
+    SpaceChoice choice = SmallestChoice(space);
+    const int op = c.op == "skip" ? 8 : c.op == "k5_e6" ? 7 : 1;
+    for (int s = 0; s < 7; ++s) {
+      for (SlotChoice& slot : choice.stages[s].slots) slot = ChoiceOfOp(space.stages(s).slots(0), op);
+    }
+    const NetworkCost cost = *CostArchitecture(*BuildArchitecture(space, choice), ElementType::kFp32);
+    EXPECT_EQ(cost.macs, c.macs) << c.op;
+    EXPECT_EQ(cost.params, c.params) << c.op;
+  }
+}
+
+TEST(LiteratureSpacesTest, FbnetSamplesMatchBackToTheirChoices) {
+  const SearchSpace space = *LoadZooSpace("fbnet");
+  std::mt19937_64 rng(7);
+  int skips = 0, grouped = 0;
+  for (int n = 0; n < 200; ++n) {
+    const SpaceChoice choice = SampleUniform(space, rng);
+    const Architecture arch = *BuildArchitecture(space, choice);
+    absl::StatusOr<SpaceChoice> back = MatchArchitecture(space, arch);
+    ASSERT_TRUE(back.ok()) << back.status() << "\n" << CanonicalEncoding(arch);
+    // An identity skip may sit in any slot of its stage with the same network,
+    // so the match is checked by the network it builds.
+    EXPECT_EQ(CanonicalEncoding(*BuildArchitecture(space, *back)), CanonicalEncoding(arch));
+    for (const StageChoice& stage : choice.stages) {
+      for (const SlotChoice& slot : stage.slots) skips += slot.skip, grouped += slot.groups == 2;
+    }
+  }
+  // Each of the nine ops is drawn alike: 2/9 of the layers are g2 ops, 1/9 skips.
+  EXPECT_NEAR(skips / (200.0 * 22), 1.0 / 9, 0.03);
+  EXPECT_NEAR(grouped / (200.0 * 22), 2.0 / 9, 0.03);
 }
 
 }  // namespace
