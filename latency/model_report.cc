@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "latency/blocked_linear_model.h"
 #include "latency/calibrated_roofline_model.h"
 #include "latency/hybrid_model.h"
 #include "latency/lookup_table_model.h"
@@ -61,6 +62,10 @@ absl::StatusOr<LatencyModelReport> BuildLatencyModelReport(
   report.models.push_back(FitAndScore("calibrated_roofline_per_layer",
                                       FitCalibratedRoofline(train, base_profile), held_out));
   report.models.push_back(FitAndScore("hybrid", FitHybrid(train, base_profile), held_out));
+  for (int block : {8, 16}) {
+    report.models.push_back(
+        FitAndScore(absl::StrCat("blocked_linear:", block), FitBlockedLinear(train, block), held_out));
+  }
   report.models.push_back({absl::StrCat("roofline:", base_profile.name()),
                            ScoreModel(*MakeRooflineModel(base_profile), held_out)});
   // What a campaign would price with: the model chosen by cross-validation

@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
+#include "latency/blocked_linear_model.h"
 #include "latency/calibrated_roofline_model.h"
 #include "latency/hybrid_model.h"
 #include "latency/lookup_table_model.h"
@@ -39,6 +40,9 @@ std::vector<std::pair<std::string, Fitter>> Candidates() {
        [](const auto& m, const auto& base) { return Upcast(FitCalibratedRoofline(m, base)); }},
       {"hybrid", [](const auto& m, const auto& base) { return Upcast(FitHybrid(m, base)); }},
       {"lookup_table", [](const auto& m, const auto&) { return Upcast(FitLookupTable(m)); }},
+      // CPU kernels work on 8 (AVX2) or 16 (AVX-512) channels at a time.
+      {"blocked_linear:8", [](const auto& m, const auto&) { return Upcast(FitBlockedLinear(m, 8)); }},
+      {"blocked_linear:16", [](const auto& m, const auto&) { return Upcast(FitBlockedLinear(m, 16)); }},
   };
 }
 

@@ -50,7 +50,7 @@ retrain_epochs: 1
 SPEC
 id=$("$RIDGE" campaign launch "$TMP/spec.textproto") || fail "launch"
 "$RIDGE" campaign watch "$id" >"$TMP/watch.out" 2>"$TMP/watch.err" || fail "watch: $(tail -3 "$TMP/watch.err")"
-grep -q "pricing with [a-z_]* ([0-9]-fold cross-validation" "$TMP/watch.err" || fail "no fitted model: $(grep '\[' "$TMP/watch.err" | head -5)"
+grep -q "pricing with [a-z_:0-9]* ([0-9]-fold cross-validation" "$TMP/watch.err" || fail "no fitted model: $(grep '\[' "$TMP/watch.err" | head -5)"
 grep -q "measured [1-9][0-9]* of" "$TMP/watch.err" || fail "front not measured: $(grep '\[' "$TMP/watch.err" | tail -4)"
 expect_ok "front json" "$RIDGE" front show "$id" --format=json
 json_check "measured front" "all(p['hardware'] == '$KEY' and p.get('measured_latency_ms', 0) > 0 and not p['latency_model'].startswith('roofline:') for p in d['points'])"
