@@ -66,6 +66,8 @@ absl::StatusOr<LatencyModelReport> BuildLatencyModelReport(
     report.models.push_back(
         FitAndScore(absl::StrCat("blocked_linear:", block), FitBlockedLinear(train, block), held_out));
   }
+  report.models.push_back(
+      FitAndScore("mean(hybrid,blocked_linear:16)", FitHybridAndBlocked(train, base_profile), held_out));
   report.models.push_back({absl::StrCat("roofline:", base_profile.name()),
                            ScoreModel(*MakeRooflineModel(base_profile), held_out)});
   // What a campaign would price with: the model chosen by cross-validation

@@ -48,15 +48,16 @@ TEST_F(ModelReportTest, FitsAndScoresEveryModelInOrder) {
   EXPECT_EQ(report.measurements, 80);
   EXPECT_EQ(report.train, 60);
   EXPECT_EQ(report.held_out, 20);
-  ASSERT_EQ(report.models.size(), 8u);
+  ASSERT_EQ(report.models.size(), 9u);
   EXPECT_EQ(report.models[0].model, "lookup_table");
   EXPECT_EQ(report.models[1].model, "calibrated_roofline");
   EXPECT_EQ(report.models[2].model, "calibrated_roofline_per_layer");
   EXPECT_EQ(report.models[3].model, "hybrid");
   EXPECT_EQ(report.models[4].model, "blocked_linear:8");
   EXPECT_EQ(report.models[5].model, "blocked_linear:16");
-  EXPECT_EQ(report.models[6].model, "roofline:good_base");
-  EXPECT_THAT(report.models[7].model, testing::StartsWith("selected:"));
+  EXPECT_EQ(report.models[6].model, "mean(hybrid,blocked_linear:16)");
+  EXPECT_EQ(report.models[7].model, "roofline:good_base");
+  EXPECT_THAT(report.models[8].model, testing::StartsWith("selected:"));
   for (const NamedModelScore& m : report.models) {
     if (m.score.ok()) PrintScore(m.model, *m.score);
   }
@@ -70,25 +71,26 @@ TEST_F(ModelReportTest, FitsAndScoresEveryModelInOrder) {
                   ScoreModel(**FitCalibratedRoofline(train, GoodBase()), held));
   ExpectSameScore(report.models[3].score, ScoreModel(**FitHybrid(train, GoodBase()), held));
   ExpectSameScore(report.models[5].score, ScoreModel(**FitBlockedLinear(train, 16), held));
-  ExpectSameScore(report.models[6].score, ScoreModel(*MakeRooflineModel(GoodBase()), held));
+  ExpectSameScore(report.models[7].score, ScoreModel(*MakeRooflineModel(GoodBase()), held));
   EXPECT_GE(report.models[1].score->spearman, 0.9);
   // The selected model is one of the candidates, refitted on the train side.
-  const std::string selected = report.models[7].model.substr(9);
-  for (int i = 0; i < 6; ++i) {
-    if (report.models[i].model == selected) ExpectSameScore(report.models[7].score, report.models[i].score);
+  const std::string selected = report.models[8].model.substr(9);
+  for (int i = 0; i < 7; ++i) {
+    if (report.models[i].model == selected) ExpectSameScore(report.models[8].score, report.models[i].score);
   }
 }
 
 TEST_F(ModelReportTest, AFitFailureIsThatModelsError) {
   const LatencyModelReport report =
       *BuildLatencyModelReport("dev", EndToEndOnly(All()), WrongBase(), 0.25, 1);
-  ASSERT_EQ(report.models.size(), 8u);
+  ASSERT_EQ(report.models.size(), 9u);
   EXPECT_EQ(report.models[0].score.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(report.models[0].score.status().message(),
               HasSubstr("lookup table: none of the 60 training measurements has per-layer times"));
   EXPECT_THAT(report.models[3].score.status().message(), HasSubstr("hybrid: lookup table: "));
-  EXPECT_EQ(report.models[6].model, "roofline:wrong_base");
-  for (int i : {1, 2, 4, 5, 6}) {
+  EXPECT_THAT(report.models[6].score.status().message(), HasSubstr("hybrid: lookup table: "));
+  EXPECT_EQ(report.models[7].model, "roofline:wrong_base");
+  for (int i : {1, 2, 4, 5, 7}) {
     ASSERT_TRUE(report.models[i].score.ok()) << report.models[i].model;
     EXPECT_EQ(report.models[i].score->n, 20);
   }

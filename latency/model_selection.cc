@@ -15,6 +15,7 @@
 #include "latency/calibrated_roofline_model.h"
 #include "latency/hybrid_model.h"
 #include "latency/lookup_table_model.h"
+#include "latency/mean_model.h"
 #include "proto/architecture.h"
 
 namespace ridge {
@@ -31,6 +32,18 @@ absl::StatusOr<std::unique_ptr<LatencyModel>> Upcast(absl::StatusOr<std::unique_
   return std::unique_ptr<LatencyModel>(std::move(*fitted));
 }
 
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<LatencyModel>> FitHybridAndBlocked(const std::vector<MeasuredArch>& train,
+                                                                  const HardwareProfile& base) {
+  std::vector<std::unique_ptr<LatencyModel>> models;
+  ASSIGN_OR_RETURN(models.emplace_back(), Upcast(FitHybrid(train, base)));
+  ASSIGN_OR_RETURN(models.emplace_back(), Upcast(FitBlockedLinear(train, 16)));
+  return std::unique_ptr<LatencyModel>(std::make_unique<MeanModel>(std::move(models)));
+}
+
+namespace {
+
 // The candidates, in the order reports list them.
 std::vector<std::pair<std::string, Fitter>> Candidates() {
   return {
@@ -43,6 +56,7 @@ std::vector<std::pair<std::string, Fitter>> Candidates() {
       // CPU kernels work on 8 (AVX2) or 16 (AVX-512) channels at a time.
       {"blocked_linear:8", [](const auto& m, const auto&) { return Upcast(FitBlockedLinear(m, 8)); }},
       {"blocked_linear:16", [](const auto& m, const auto&) { return Upcast(FitBlockedLinear(m, 16)); }},
+      {"mean(hybrid,blocked_linear:16)", [](const auto& m, const auto& base) { return FitHybridAndBlocked(m, base); }},
   };
 }
 

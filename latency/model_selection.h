@@ -44,12 +44,18 @@ struct ModelChoice {
 };
 
 // Cross-validates the candidates ("calibrated_roofline" on end-to-end times,
-// "calibrated_roofline_per_layer", "hybrid", "lookup_table") over
+// "calibrated_roofline_per_layer", "hybrid", "lookup_table",
+// "blocked_linear:8", "blocked_linear:16" and the mean of the hybrid and
+// blocked_linear:16) over
 // min(5, distinct architectures) folds split by architecture ID (a seeded
 // hash, as SplitHeldOut does), and fits the winner on all of `measured`.
 // A candidate qualifies only if it priced every held-out architecture.
 // FAILED_PRECONDITION below kMinMeasurementsToPrice distinct architectures or
 // when no candidate qualifies (with each one's reason).
+// The mean of the hybrid and blocked_linear:16, both fitted on `train`.
+absl::StatusOr<std::unique_ptr<LatencyModel>> FitHybridAndBlocked(const std::vector<MeasuredArch>& train,
+                                                                  const HardwareProfile& base);
+
 absl::StatusOr<ModelChoice> SelectLatencyModel(const std::vector<MeasuredArch>& measured,
                                                const HardwareProfile& base, uint64_t seed = 0);
 

@@ -25,13 +25,14 @@ TEST_F(ModelSelectionTest, PicksTheCandidateWithMostPredictionsWithinTenPercent)
   ASSERT_TRUE(choice.ok()) << choice.status();
   EXPECT_EQ(choice->folds, 5);
   EXPECT_EQ(choice->measurements, 80);
-  ASSERT_EQ(choice->candidates.size(), 6u);
+  ASSERT_EQ(choice->candidates.size(), 7u);
   EXPECT_EQ(choice->candidates[0].model, "calibrated_roofline");
   EXPECT_EQ(choice->candidates[1].model, "calibrated_roofline_per_layer");
   EXPECT_EQ(choice->candidates[2].model, "hybrid");
   EXPECT_EQ(choice->candidates[3].model, "lookup_table");
   EXPECT_EQ(choice->candidates[4].model, "blocked_linear:8");
   EXPECT_EQ(choice->candidates[5].model, "blocked_linear:16");
+  EXPECT_EQ(choice->candidates[6].model, "mean(hybrid,blocked_linear:16)");
   double best = -1;
   for (const CandidateScore& c : choice->candidates) {
     if (!c.score.ok()) continue;
