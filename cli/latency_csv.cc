@@ -46,7 +46,7 @@ absl::Status ReadRow(const CsvRow& row, const std::map<std::string, size_t>& col
   };
   out->set_row(row.line);
   const Cell arch = cell("arch");
-  if (arch.value.empty()) return Bad(arch, "is empty; give a zoo name, a canonical encoding or a file");
+  if (arch.value.empty()) return Bad(arch, "is empty; give a zoo name, a canonical encoding, op indices (fbnet:[...]) or a file");
   absl::StatusOr<Architecture> a = ResolveArchitecture(arch.value, {}, arch.where);
   if (!a.ok()) return absl::InvalidArgumentError(a.status().message());  // The file is at fault, whatever the code.
   *out->mutable_architecture() = *std::move(a);

@@ -1,5 +1,7 @@
 #include "cli/latency_csv.h"
 
+#include <algorithm>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/architecture.h"
@@ -32,6 +34,21 @@ TEST(LatencyCsvTest, ReadsEveryColumnInAnyOrder) {
   EXPECT_EQ(CanonicalEncoding(r->measurements(1).architecture()), encoding);
   EXPECT_EQ(r->measurements(1).threads(), 0);
   EXPECT_EQ(r->measurements(1).row(), 3);
+}
+
+// HW-NAS-Bench's FBNet latencies, as its op_idx_list per network: quoted
+// with commas, or bare with semicolons.
+TEST(LatencyCsvTest, TakesFbnetOpIndexLists) {
+  const std::string ops = "0,1,2,3,4,5,6,7,8,0,1,2,3,4,5,6,7,8,0,1,2,3";
+  std::string bare = ops;
+  std::replace(bare.begin(), bare.end(), ',', ';');
+  absl::StatusOr<ImportLatenciesRequest> r = ParseLatencyCsv(
+      absl::StrCat("arch,latency_ms\n\"fbnet:[", ops, "]\",3.5\nfbnet:", bare, ",3.6\n"), "hw.csv", "edgegpu");
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->measurements_size(), 2);
+  EXPECT_EQ(CanonicalEncoding(r->measurements(0).architecture()),
+            CanonicalEncoding(r->measurements(1).architecture()));
+  EXPECT_EQ(BlockToken(r->measurements(0).architecture().blocks(2)), "uib(0,3,1,24,1,2,1)");  // Op 1: k3_e1_g2.
 }
 
 TEST(LatencyCsvTest, ErrorsNameTheFileLineAndColumn) {

@@ -2,9 +2,13 @@
 
 #include <sys/stat.h>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/embedded_file.h"
 #include "common/status_macros.h"
 #include "proto/architecture.h"
@@ -51,6 +55,64 @@ const Architecture* FindReference(absl::string_view name) {
     if (a.name() == name) return &a;
   }
   return nullptr;
+}
+
+// Parses "[i, i, ...]" (brackets optional; commas, spaces or semicolons
+// between) into at most `max` non-negative integers.
+absl::StatusOr<std::vector<int>> ParseIndexList(absl::string_view text, size_t max, absl::string_view flag) {
+  absl::string_view list = absl::StripAsciiWhitespace(text);
+  absl::ConsumePrefix(&list, "[");
+  absl::ConsumeSuffix(&list, "]");
+  std::vector<int> out;
+  for (absl::string_view part : absl::StrSplit(list, absl::ByAnyChar(", ;"), absl::SkipEmpty())) {
+    int i;
+    if (!absl::SimpleAtoi(part, &i) || i < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(flag, ": '", part.substr(0, 16), "' is not an op index (a non-negative integer)"));
+    }
+    if (out.size() == max) return absl::InvalidArgumentError(absl::StrCat(flag, ": more than ", max, " op indices"));
+    out.push_back(i);
+  }
+  return out;
+}
+
+// "SPACE:[i, ...]": one op index per slot of a built-in space made of op lists,
+// in slot order (HW-NAS-Bench's op_idx_list for fbnet).
+absl::StatusOr<Architecture> ArchitectureOfOpIndices(absl::string_view space_name, absl::string_view list,
+                                                     absl::string_view flag) {
+  ASSIGN_OR_RETURN(SearchSpace space, WithContext(LoadZooSpace(space_name), flag));
+  SpaceChoice choice;
+  int slots = 0;
+  for (const StageSpec& stage : space.stages()) {
+    if (stage.filters_size() != 1) {
+      return absl::InvalidArgumentError(absl::StrCat(flag, ": space '", space_name,
+                                                     "' searches widths; op indices need fixed widths"));
+    }
+    choice.stages.push_back({stage.filters(0), {}});
+    for (const SlotSpec& slot : stage.slots()) {
+      if (slot.ops().empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(flag, ": space '", space_name, "' has slots without op lists; op indices need them"));
+      }
+      ++slots;
+    }
+  }
+  ASSIGN_OR_RETURN(std::vector<int> index, ParseIndexList(list, slots, flag));
+  if (static_cast<int>(index.size()) != slots) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": ", index.size(), " op indices; space '", space_name, "' has ", slots, " layers"));
+  }
+  int k = 0;
+  for (int s = 0; s < space.stages_size(); ++s) {
+    for (const SlotSpec& slot : space.stages(s).slots()) {
+      if (index[k] >= slot.ops_size()) {
+        return absl::InvalidArgumentError(absl::StrCat(flag, ": op index ", index[k], " of layer ", k,
+                                                       " is not below the layer's ", slot.ops_size(), " ops"));
+      }
+      choice.stages[s].slots.push_back(ChoiceOfOp(slot, index[k++]));
+    }
+  }
+  return BuildArchitecture(space, choice);
 }
 
 }  // namespace
@@ -142,12 +204,16 @@ absl::StatusOr<Architecture> ResolveArchitecture(absl::string_view spec,
     absl::StatusOr<Architecture> parsed = ParseCanonicalEncoding(spec);
     if (!parsed.ok()) return WithContext(parsed.status(), flag);
     arch = *std::move(parsed);
+  } else if (const size_t colon = spec.find(':');
+             colon != absl::string_view::npos && LoadZooSpace(spec.substr(0, colon)).ok()) {
+    ASSIGN_OR_RETURN(arch, ArchitectureOfOpIndices(spec.substr(0, colon), spec.substr(colon + 1), flag));
   } else {
     struct stat st;
     if (stat(std::string(spec).c_str(), &st) != 0) {
       return absl::NotFoundError(absl::StrCat(
-          flag, ": '", spec, "' is neither a zoo model (", absl::StrJoin(ZooModelNames(), ", "),
-          "), a reference architecture, a canonical encoding (v1 ...) nor an existing file"));
+          flag, ": '", spec.substr(0, 64), "' is neither a zoo model (", absl::StrJoin(ZooModelNames(), ", "),
+          "), a reference architecture, a canonical encoding (v1 ...), op indices of an op-list space "
+          "(fbnet:[0,1,...]) nor an existing file"));
     }
     RETURN_IF_ERROR(WithContext(ReadTextProtoFile(std::string(spec), &arch), flag));
   }

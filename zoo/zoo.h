@@ -40,7 +40,9 @@ absl::StatusOr<SearchSpace> ResolveSearchSpace(absl::string_view spec, absl::str
 
 // Resolves what a user typed for an architecture, in this order: a zoo name,
 // the name of a built-in space's reference architecture (e.g.
-// "fmnist_reference"), a canonical encoding ("v1 ..."), or a textproto file. The result is
+// "fmnist_reference"), a canonical encoding ("v1 ..."), one op index per
+// layer of a built-in space made of op lists ("fbnet:[0,1,8,...]", the form of
+// HW-NAS-Bench's op_idx_list, in its op order), or a textproto file. The result is
 // shape-checked. Errors name `flag` (e.g. "--arch").
 absl::StatusOr<Architecture> ResolveArchitecture(absl::string_view spec,
                                                  const ModelOptions& options = {},
