@@ -32,15 +32,6 @@ std::vector<int> OpsBySize(const SlotSpec& slot) {
   return order;
 }
 
-// Output channels of a fixed block, given its input channels.
-int64_t FixedOutChannels(const Block& b, int64_t in) {
-  switch (b.kind_case()) {
-    case Block::kConv: return b.conv().filters();
-    case Block::kFusedIb: return b.fused_ib().filters();
-    case Block::kUib: return b.uib().filters();
-    default: return in;
-  }
-}
 
 template <typename R, typename T>
 bool Contains(const R& choices, T value) {
@@ -147,6 +138,16 @@ absl::Status Outside(int stage, int slot, absl::string_view field, double value)
 
 bool SlotChoice::operator==(const SlotChoice& o) const { return Tie(*this) == Tie(o); }
 
+int64_t BlockOutChannels(const Block& b, int64_t in_c, int64_t classes) {
+  switch (b.kind_case()) {
+    case Block::kConv: return b.conv().filters();
+    case Block::kFusedIb: return b.fused_ib().filters();
+    case Block::kUib: return b.uib().filters();
+    case Block::kClassifier: return classes;
+    default: return in_c;
+  }
+}
+
 SlotChoice ChoiceOfOp(const SlotSpec& slot, int i) {
   const SlotOp& op = slot.ops(i);
   SlotChoice c;
@@ -219,7 +220,7 @@ absl::StatusOr<Architecture> BuildArchitecture(const SearchSpace& space, const S
   int64_t channels = space.input().channels();
   for (const Block& b : space.stem()) {
     *arch.add_blocks() = b;
-    channels = FixedOutChannels(b, channels);
+    channels = BlockOutChannels(b, channels, space.num_classes());
   }
   for (int s = 0; s < space.stages_size(); ++s) {
     const StageSpec& stage = space.stages(s);

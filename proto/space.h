@@ -41,6 +41,9 @@ struct SpaceChoice {
 // smallest architectures must pass shape inference.
 absl::Status ValidateSpaceStructure(const SearchSpace& space, absl::string_view path = "search_space");
 
+// Output channels of `b` given its input channels (`classes` for the classifier).
+int64_t BlockOutChannels(const Block& b, int64_t in_c, int64_t classes);
+
 // The choice op `i` of an op-list slot makes.
 SlotChoice ChoiceOfOp(const SlotSpec& slot, int i);
 // Index of `choice` in the slot's op list, or -1.

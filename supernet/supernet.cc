@@ -76,17 +76,6 @@ BlockLimits SlotLimits(const SlotSpec& spec, BlockKind kind, int64_t max_in, int
   return l;
 }
 
-// Output channels of a fixed block given its input channels.
-int64_t OutChannels(const Block& b, int64_t in_c, int64_t classes) {
-  switch (b.kind_case()) {
-    case Block::kConv: return b.conv().filters();
-    case Block::kFusedIb: return b.fused_ib().filters();
-    case Block::kUib: return b.uib().filters();
-    case Block::kClassifier: return classes;
-    default: return in_c;
-  }
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Supernet>> Supernet::Create(const SearchSpace& space, uint32_t seed) {
@@ -101,7 +90,7 @@ absl::StatusOr<std::unique_ptr<Supernet>> Supernet::Create(const SearchSpace& sp
                                              name, rng));
     net->fixed_.push_back(std::move(m));
     net->fixed_names_.push_back(name);
-    channels = OutChannels(b, channels, space.num_classes());
+    channels = BlockOutChannels(b, channels, space.num_classes());
     return absl::OkStatus();
   };
   for (int i = 0; i < space.stem_size(); ++i) RETURN_IF_ERROR(add_fixed(space.stem(i), absl::StrCat("stem.", i)));
