@@ -122,7 +122,9 @@ TEST(Costing, MultiHeadSelfAttentionByHand) {
   EXPECT_EQ(mh.params - mq.params, 2 * (8 * 24));
   const NetworkCost c = Cost(mhsa);
   for (const LayerCost& l : c.layers) {
-    if (l.layer.kind == LayerKind::kAttentionScores) EXPECT_EQ(l.layer.kv_heads, 2);
+    if (l.layer.kind == LayerKind::kAttentionScores) {
+      EXPECT_EQ(l.layer.kv_heads, 2);
+    }
   }
 }
 

@@ -89,6 +89,7 @@ TunasOptions ResolveOptions(const CampaignSpec& spec) {
   if (tr.label_smoothing() > 0) o.label_smoothing = static_cast<float>(tr.label_smoothing());
   if (tr.policy_learning_rate() > 0) o.policy_learning_rate = tr.policy_learning_rate();
   if (tr.policy_delay_fraction() > 0) o.policy_delay_fraction = tr.policy_delay_fraction();
+  if (tr.baseline_momentum() > 0) o.baseline_momentum = tr.baseline_momentum();
   if (tr.op_warmup_fraction() > 0) o.op_warmup_fraction = tr.op_warmup_fraction();
   if (tr.filter_warmup_fraction() > 0) o.filter_warmup_fraction = tr.filter_warmup_fraction();
   if (tr.optimizer() == RMSPROP) o.optimizer.kind = nn::OptimizerKind::kRmsProp;

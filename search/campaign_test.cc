@@ -32,6 +32,19 @@ TEST(ResolveCampaign, CoarseThenFine) {
   EXPECT_EQ(c->targets.size(), 2u);
 }
 
+TEST(ResolveCampaign, TrainingFieldsReachTheSearch) {
+  CampaignSpec spec = TwoStage();
+  absl::StatusOr<ResolvedCampaign> c = ResolveCampaign(spec);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->options.baseline_momentum, 0.95);  // TuNAS's, when the spec leaves it out.
+  spec.mutable_training()->set_baseline_momentum(0.5);
+  spec.mutable_training()->set_policy_delay_fraction(0.1);
+  c = ResolveCampaign(spec);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->options.baseline_momentum, 0.5);
+  EXPECT_EQ(c->options.policy_delay_fraction, 0.1);
+}
+
 TEST(ResolveCampaign, TheFineStageAlone) {
   CampaignSpec spec = TwoStage();
   spec.mutable_training()->set_coarse_steps(0);

@@ -58,6 +58,7 @@ struct TunasOptions {
   float teacher_alpha = 0.5f;
   double policy_learning_rate = 0.05;  // Adam; 0 for the first 25%, then x10^progress.
   double policy_delay_fraction = 0.25;
+  double baseline_momentum = 0.95;  // Of the reward baseline's moving average.
   double op_warmup_fraction = 0.25;
   double filter_warmup_fraction = 0.25;
   bool augment = false;

@@ -88,7 +88,7 @@ void TunasSearch::Enter(Stage stage) {
   for (size_t i = 0; i < policies_.size(); ++i) {
     PolicyState& p = policies_[i];
     p.policy = std::move(stage.policies[i]);
-    p.baseline = RewardBaseline();
+    p.baseline = RewardBaseline(options_.baseline_momentum);
     p.top.clear();
     p.last_reward = p.last_accuracy = p.last_latency_ms = 0;
   }

@@ -182,7 +182,9 @@ TEST(Tunas, CoarseThenFineFreezesEachPolicysCoarseResult) {
     for (size_t d = 0; d < p.policy->frozen().size(); ++d) {
       const Field f = s->decisions().decisions()[d].field;
       const bool kernel = f == Field::kStartDw || f == Field::kMidDw;
-      if (!kernel) EXPECT_GE(p.policy->frozen()[d], 0) << s->decisions().decisions()[d].name;
+      if (!kernel) {
+        EXPECT_GE(p.policy->frozen()[d], 0) << s->decisions().decisions()[d].name;
+      }
       for (double v : p.policy->logits()[d]) kernels_learned |= kernel && v != 0 && v != 0.5;
     }
   }

@@ -238,7 +238,9 @@ TEST(BlockSharing, NarrowRunTouchesOnlyThePrefix) {
   for (int o = 0; o < 48; ++o) {
     for (int i = 0; i < 12; ++i) {
       float g = expand->grad[o * 12 + i];
-      if (o >= 24 || i >= 8) EXPECT_EQ(g, 0.0f) << o << "," << i;
+      if (o >= 24 || i >= 8) {
+        EXPECT_EQ(g, 0.0f) << o << "," << i;
+      }
     }
   }
   Param* mean = h.store.Find("b.expand.bn.running_mean");
