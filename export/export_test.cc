@@ -9,6 +9,8 @@
 #include <map>
 #include <set>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
 #include "export/model_spec.h"
 #include "export/onnx_model.h"
 #include "export/pytorch_code.h"
@@ -92,6 +94,16 @@ TEST(ModelSpec, StateDictCoversEveryParameter) {
   EXPECT_EQ(names.count("blocks.8.key_dw.conv.weight"), 0u);  // kv_stride 1: no DW.
   EXPECT_EQ(spec.blocks[2].convs[0].stride, 1);  // The stride sits on the middle DW.
   EXPECT_EQ(spec.blocks[4].convs[0].stride, 2);  // No middle DW: on the start DW.
+  // Ungrouped blocks and Mobile MQA leave groups= and multi_head= to the modules' defaults.
+  const std::string code = PyTorchModule(spec, "seeded");
+  int blocks = 0;
+  for (absl::string_view line : absl::StrSplit(code, '\n')) {
+    if (!absl::StrContains(line, "\", dict(")) continue;
+    ++blocks;
+    EXPECT_FALSE(absl::StrContains(line, "groups=")) << line;
+    EXPECT_FALSE(absl::StrContains(line, "multi_head=")) << line;
+  }
+  EXPECT_EQ(blocks, static_cast<int>(spec.blocks.size()));
 }
 
 TEST(OnnxModel, Opset13GraphWithEveryWeight) {
@@ -201,7 +213,7 @@ TEST(ModelSpec, MultiHeadAttentionHasAKeyAndValueHeadPerQueryHead) {
                       "multi_head=True))"),
             std::string::npos)
       << code;
-  EXPECT_NE(code.find("heads=2, key_dim=8, kv_stride=1, layer_scale=True, multi_head=False))"), std::string::npos);
+  EXPECT_NE(code.find("heads=2, key_dim=8, kv_stride=1, layer_scale=True))"), std::string::npos);  // Mobile MQA.
 }
 
 // Each MHSA head is one matrix of a batch of n * heads: the key reshape

@@ -239,11 +239,13 @@ std::string BlockConfig(const BlockSpec& b, const std::string& act) {
       return absl::StrCat("(\"UIB\", dict(cin=", b.in, ", hidden=", b.hidden, ", cout=", b.out,
                           ", start_dw=", b.start_dw, ", mid_dw=", b.mid_dw, ", stride=", b.stride,
                           ", expand=", Bool(b.expand), ", layer_scale=", Bool(b.layer_scale), ", act=", act,
-                          ", groups=", b.groups, "))");
+                          // Only where it departs from the module's default, so
+                          // that ungrouped networks read as they always did.
+                          b.groups != 1 ? absl::StrCat(", groups=", b.groups) : "", "))");
     case Block::kMqa:
       return absl::StrCat("(\"MobileMQA\", dict(channels=", b.in, ", heads=", b.heads, ", key_dim=", b.key_dim,
                           ", kv_stride=", b.kv_stride, ", layer_scale=", Bool(b.layer_scale),
-                          ", multi_head=", Bool(b.multi_head), "))");
+                          b.multi_head ? ", multi_head=True" : "", "))");
     case Block::kGlobalPool: return "(\"GlobalPool\", dict())";
     case Block::kClassifier:
       return absl::StrCat("(\"Classifier\", dict(cin=", b.in, ", classes=", b.out, "))");
