@@ -358,7 +358,7 @@ def main():
     p.add_argument("--epochs", type=int, default=4, help="standalone recipe: epochs")
     p.add_argument("--train_images", type=int, default=25000, help="standalone recipe: training images")
     p.add_argument("--lr", type=float, default=0.1, help="standalone recipe: peak learning rate")
-    p.add_argument("--seeds", type=int, default=2, help="standalone seeds averaged per architecture")
+    p.add_argument("--seeds", type=int, default=4, help="standalone seeds averaged per architecture")
     p.add_argument("--noise_seeds", type=int, default=3, help="seeds of the noise architectures")
     p.add_argument("--jobs", type=int, default=2, help="standalone runs at once, one thread each")
     p.add_argument("--supernet", default="--epochs=5", help="flags for `ridge supernet train`")
