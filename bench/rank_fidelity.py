@@ -260,31 +260,37 @@ def result(name, value, **extra):
     print(f"RESULT {name} value={value:.4f} {rest}".rstrip())
 
 
+def seed_mean(truth, i, seeds):
+    return sum(truth[(i, s)] for s in seeds) / len(seeds)
+
+
 def truth_ceiling(args, ids, truth):
-    """What tau a perfect proxy could reach against this ground truth. The seeds split in two halves; the tau between the
-    halves' means is the ground truth's agreement with itself. Under a normal
-    model, Pearson r = sin(pi tau / 2) (Greiner's relation), the mean of all
-    seeds has reliability 2r / (1 + r) (Spearman-Brown), and a perfect proxy
-    correlates with it at sqrt(reliability)."""
+    """What tau a perfect proxy could reach against this ground truth. The
+    seeds split in two halves; the tau between the halves' means is the ground
+    truth's agreement with itself. Under a normal model, Pearson
+    r = sin(pi tau / 2) (Greiner's relation), the mean of all seeds has
+    reliability 2r / (1 + r) (Spearman-Brown), and a perfect proxy correlates
+    with it at sqrt(reliability)."""
     half = args.seeds // 2
-    if half >= 1:
-        first = [sum(truth[(i, s)] for s in range(1, half + 1)) / half for i in ids]
-        second = [sum(truth[(i, s)] for s in range(half + 1, 2 * half + 1)) / half for i in ids]
-        tau_half = kendall(first, second)
-        lo, hi = bootstrap_tau(first, second)
-        r = math.sin(math.pi * tau_half / 2)
-        reliability = 2 * r / (1 + r) if r > 0 else 0.0
-        ceiling = 2 / math.pi * math.asin(math.sqrt(reliability))
-        print(f"ground truth against itself: mean of seeds 1..{half} against {half + 1}..{2 * half}, "
-              f"tau {tau_half:.3f} ({lo:.3f}..{hi:.3f}); a perfect proxy would reach about tau {ceiling:.2f} "
-              f"against the mean of all {2 * half}")
-        result("truth_split_half_tau", tau_half, seeds_per_half=half, ci_low=f"{lo:.4f}", ci_high=f"{hi:.4f}")
-        result("truth_tau_ceiling", ceiling)
+    if half < 1:
+        return
+    first = [seed_mean(truth, i, range(1, half + 1)) for i in ids]
+    second = [seed_mean(truth, i, range(half + 1, 2 * half + 1)) for i in ids]
+    tau_half = kendall(first, second)
+    lo, hi = bootstrap_tau(first, second)
+    r = math.sin(math.pi * tau_half / 2)
+    reliability = 2 * r / (1 + r) if r > 0 else 0.0
+    ceiling = 2 / math.pi * math.asin(math.sqrt(reliability))
+    print(f"ground truth against itself: mean of seeds 1..{half} against {half + 1}..{2 * half}, "
+          f"tau {tau_half:.3f} ({lo:.3f}..{hi:.3f}); a perfect proxy would reach about tau {ceiling:.2f} "
+          f"against the mean of all {2 * half}")
+    result("truth_split_half_tau", tau_half, seeds_per_half=half, ci_low=f"{lo:.4f}", ci_high=f"{hi:.4f}")
+    result("truth_tau_ceiling", ceiling)
 
 
 def report(args, archs, bands, truth, scored, special, noise_ids, supernet_seconds):
     ids = sorted(archs, key=lambda i: archs[i]["macs"])
-    mean = {i: sum(truth[(i, s)] for s in range(1, args.seeds + 1)) / args.seeds for i in ids}
+    mean = {i: seed_mean(truth, i, range(1, args.seeds + 1)) for i in ids}
     print(f"\nrecipe: ridge train --epochs={args.epochs} --train_images={args.train_images} --lr={args.lr} "
           f"--batch=128 (SGD Nesterov, cosine, label smoothing 0.1, augmentation), test accuracy, "
           f"mean of seeds 1..{args.seeds}")
@@ -326,9 +332,9 @@ def report(args, archs, bands, truth, scored, special, noise_ids, supernet_secon
           f"Spearman rho {spearman(proxy, true):.3f}")
     result("kendall_tau", tau, n=len(ids), ci_low=f"{lo:.4f}", ci_high=f"{hi:.4f}")
     result("spearman_rho", spearman(proxy, true), n=len(ids))
-    macs = [archs[i]["macs"] for i in ids]
-    print(f"for scale, MACs alone: Kendall tau {kendall(macs, true):.3f}")
-    result("macs_kendall_tau", kendall(macs, true), n=len(ids))
+    macs_tau = kendall([archs[i]["macs"] for i in ids], true)
+    print(f"for scale, MACs alone: Kendall tau {macs_tau:.3f}")
+    result("macs_kendall_tau", macs_tau, n=len(ids))
     top_true = set(sorted(ids, key=lambda i: -mean[i])[:5])
     top_proxy = set(sorted(ids, key=lambda i: -scored[i]["proxy_accuracy"])[:5])
     result("top5_overlap", len(top_true & top_proxy) / 5)

@@ -32,7 +32,6 @@ std::vector<int> OpsBySize(const SlotSpec& slot) {
   return order;
 }
 
-
 template <typename R, typename T>
 bool Contains(const R& choices, T value) {
   return std::find(choices.begin(), choices.end(), value) != choices.end();
